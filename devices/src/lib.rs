@@ -1,0 +1,2 @@
+//! PC devices.
+#![forbid(unsafe_code)]
