@@ -1,1 +1,37 @@
-//! x86 CPU.
+//! The x86 processor of oxbox.
+//!
+//! A decode-once interpreter: iced-x86 turns guest bytes into the CPU's own
+//! compact [`op::Op`]s with the handler chosen at decode time; ops are cached in
+//! blocks keyed by the host-memory offset of their first byte (see
+//! [`cache`]). The CPU reaches the rest of the PC only through the [`Bus`]
+//! trait, over which it is generic, so every bus call is static and inlined.
+
+mod alu;
+mod bcd;
+mod bits;
+mod bus;
+mod cache;
+mod control;
+mod cpu;
+mod data;
+mod decode;
+mod exec;
+mod fault;
+mod flags;
+mod io;
+mod mmu;
+mod muldiv;
+mod op;
+mod shift;
+mod stack;
+mod string;
+mod system;
+
+pub use bus::{Bus, PageMap};
+pub use cpu::{Cpu, CpuModel, Segment, SegReg};
+pub use exec::Exit;
+pub use fault::{Exception, Fault};
+pub use flags::{
+    FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
+    FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
+};

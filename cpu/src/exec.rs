@@ -1,0 +1,169 @@
+//! The execution loop: find the block at CS:EIP, run its ops, deliver
+//! faults and interrupts between them.
+
+use std::rc::Rc;
+
+use crate::bus::Bus;
+use crate::cache::Block;
+use crate::cpu::{Cpu, SegReg};
+use crate::decode;
+use crate::fault::{Exception, Fault, Result};
+use crate::flags::{FLAG_IF, FLAG_TF};
+
+/// Why [`Cpu::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The instruction budget is spent, exactly.
+    Budget,
+    /// HLT executed; the CPU waits for an interrupt.
+    Halted,
+    /// A device asked for the machine's attention (a port write that
+    /// rescheduled a timer or requested an exit).
+    Attention,
+    /// A fault while delivering a double fault: the processor shuts down.
+    TripleFault,
+}
+
+/// Longest block, in instructions.
+const MAX_BLOCK_OPS: usize = 64;
+
+impl<B: Bus> Cpu<B> {
+    /// The mode bits that change how bytes decode or execute.
+    #[inline(always)]
+    pub(crate) fn decode_mode(&self) -> u8 {
+        self.code32() as u8 | ((self.protected() as u8) << 1)
+    }
+
+    /// Runs at most `budget` instructions.
+    pub fn run(&mut self, bus: &mut B, budget: u64) -> Exit {
+        let target = self.icount.saturating_add(budget);
+        self.exit = None;
+        while self.icount < target {
+            if self.eflags & FLAG_IF != 0 && self.irq_shadow != self.icount && bus.interrupt_pending() {
+                let vector = bus.acknowledge_interrupt();
+                self.halted = false;
+                if let Err(f) = self.interrupt(bus, vector, None, self.eip) {
+                    self.double_fault(bus, f);
+                }
+                if let Some(e) = self.exit.take() {
+                    return e;
+                }
+            }
+            if self.halted {
+                return Exit::Halted;
+            }
+            let block = match self.fetch_block(bus) {
+                Ok(b) => b,
+                Err(f) => {
+                    self.deliver_fault(bus, f, self.eip);
+                    if let Some(e) = self.exit.take() {
+                        return e;
+                    }
+                    continue;
+                }
+            };
+            let left = (target - self.icount) as usize;
+            let trap = self.eflags & FLAG_TF != 0;
+            let n = if trap { 1 } else { block.ops.len().min(left) };
+            self.stop_block = false;
+            for op in &block.ops[..n] {
+                let start = self.eip;
+                self.eip = start.wrapping_add(op.len as u32);
+                if !self.code32() {
+                    self.eip &= 0xFFFF;
+                }
+                self.icount += 1;
+                if let Err(f) = (op.exec)(self, bus, op) {
+                    self.deliver_fault(bus, f, start);
+                    break;
+                }
+                if self.stop_block {
+                    break;
+                }
+            }
+            if trap && self.exit.is_none() {
+                // Single-step trap after the instruction (TF was set before it).
+                if let Err(f) = self.interrupt(bus, Exception::Debug as u8, None, self.eip) {
+                    self.double_fault(bus, f);
+                }
+            }
+            if let Some(e) = self.exit.take() {
+                return e;
+            }
+        }
+        Exit::Budget
+    }
+
+    /// Runs exactly one instruction (a REP string instruction runs to the end).
+    pub fn step(&mut self, bus: &mut B) -> Exit {
+        self.run(bus, 1)
+    }
+
+    fn fetch_block(&mut self, bus: &mut B) -> Result<Rc<Block<B>>> {
+        let cs = self.seg[SegReg::Cs as usize];
+        if self.eip > cs.limit {
+            return Err(Fault::GP0);
+        }
+        let lin = cs.base.wrapping_add(self.eip);
+        let mode = self.decode_mode();
+        if let Some(host) = self.code_host(bus, lin)? {
+            if let Some(b) = self.cache.lookup(host, mode) {
+                return Ok(b);
+            }
+            let page_end = (host & !0xFFF) + 0x1000;
+            let mut ops = Vec::with_capacity(16);
+            let used = {
+                let bytes = &bus.memory()[host..page_end];
+                decode::decode_block(bytes, self.eip, self.code32(), MAX_BLOCK_OPS, &mut ops)
+            };
+            if !ops.is_empty() {
+                let block = Rc::new(Block { ops: ops.into_boxed_slice(), mode });
+                if self.cache.insert(host, used, block.clone()) {
+                    self.code_page_added();
+                }
+                return Ok(block);
+            }
+        }
+        // Code in MMIO space, or an instruction straddling a page: decode
+        // one instruction from bytes fetched one by one; not cached.
+        let mut buf = [0u8; 15];
+        let mut got = 0;
+        for (i, b) in buf.iter_mut().enumerate() {
+            match self.code_byte(bus, lin.wrapping_add(i as u32)) {
+                Ok(v) => {
+                    *b = v;
+                    got = i + 1;
+                }
+                Err(f) if i == 0 => return Err(f),
+                Err(_) => break,
+            }
+        }
+        let mut ops = Vec::with_capacity(1);
+        decode::decode_block(&buf[..got], self.eip, self.code32(), 1, &mut ops);
+        if ops.is_empty() {
+            return Err(Fault::UD);
+        }
+        Ok(Rc::new(Block { ops: ops.into_boxed_slice(), mode }))
+    }
+
+    /// Delivers an exception raised by the instruction that began at `start`.
+    pub(crate) fn deliver_fault(&mut self, bus: &mut B, f: Fault, start: u32) {
+        // Faults restart the instruction; INT n, INTO, INT3 and BOUND come
+        // here only as faults, traps are delivered by their handlers.
+        self.eip = start;
+        self.stop_block = true;
+        if let Err(f2) = self.interrupt(bus, f.vector as u8, f.error_code, start) {
+            let _ = f2;
+            self.double_fault(bus, f);
+        }
+    }
+
+    fn double_fault(&mut self, bus: &mut B, _first: Fault) {
+        log::debug!("double fault at {:04x}:{:08x}", self.seg[1].selector, self.eip);
+        let eip = self.eip;
+        if self.interrupt(bus, Exception::DoubleFault as u8, Some(0), eip).is_err() {
+            log::warn!("triple fault at {:04x}:{:08x}", self.seg[1].selector, self.eip);
+            self.exit = Some(Exit::TripleFault);
+        }
+    }
+}

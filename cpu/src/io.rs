@@ -1,0 +1,44 @@
+//! IN and OUT. Protected-mode IOPL and I/O-bitmap checks arrive with
+//! protected mode.
+
+use crate::bus::Bus;
+use crate::cpu::Cpu;
+use crate::exec::Exit;
+use crate::fault::{Fault, Result};
+use crate::flags::FLAG_IOPL;
+use crate::op::Op;
+
+impl<B: Bus> Cpu<B> {
+    #[inline(always)]
+    pub(crate) fn io_allowed(&self, _port: u16, _size: u32) -> Result<()> {
+        if self.protected() && self.cpl() > ((self.eflags & FLAG_IOPL) >> 12) as u8 {
+            return Err(Fault::GP0);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn port_out(&mut self, bus: &mut B, port: u16, size: u8, v: u32) {
+        if bus.io_out(port, size, v) {
+            self.exit = Some(Exit::Attention);
+            self.stop_block = true;
+        }
+    }
+}
+
+/// IN acc, imm8 (IMM) or IN acc, DX.
+pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
+    cpu.io_allowed(port, W / 8)?;
+    let v = bus.io_in(port, (W / 8) as u8);
+    cpu.reg_set::<W>(0, v);
+    Ok(())
+}
+
+pub(crate) fn out<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
+    cpu.io_allowed(port, W / 8)?;
+    let v = cpu.reg_get::<W>(0);
+    cpu.port_out(bus, port, (W / 8) as u8, v);
+    Ok(())
+}
