@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod pic;
+pub mod pit;
 
 /// A port-mapped device.
 pub trait PortIo {
