@@ -1,0 +1,101 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Exit status for a problem on the host side (bad file, bad flag).
+pub const EXIT_HOST_ERROR: u8 = 2;
+/// Exit status when `--timeout` expired.
+pub const EXIT_TIMEOUT: u8 = 124;
+/// Exit status when `--max-instructions` was reached.
+pub const EXIT_INSTRUCTION_LIMIT: u8 = 125;
+/// Exit status after a triple fault.
+pub const EXIT_TRIPLE_FAULT: u8 = 126;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "oxbox",
+    version,
+    about = "oxbox: an instruction-level x86 PC emulator",
+    long_about = "oxbox: an instruction-level x86 PC emulator.\n\n\
+        With no ROM given it runs its built-in CPU test-ROM suite and prints the results.",
+    after_help = "Exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it writes v to the \
+        debug-exit port; 0 when the CPU halts with interrupts off; 2 for a host-side error; \
+        124 on --timeout; 125 on --max-instructions; 126 on a triple fault."
+)]
+pub struct Args {
+    /// Run without a window (the only mode so far).
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Raw ROM image mapped to end at 0xFFFFF (and below 4 GiB); the CPU starts at F000:FFF0.
+    #[arg(long, value_name = "FILE")]
+    pub rom: Option<PathBuf>,
+
+    /// Debug console: bytes written to PORT go to stdout, stderr or FILE. Repeatable.
+    /// Defaults to 0xE9=stdout.
+    #[arg(long, value_name = "PORT=stdout|stderr|FILE", value_parser = parse_debugcon)]
+    pub debugcon: Vec<(u16, String)>,
+
+    /// Port of the QEMU-style isa-debug-exit device (writing v exits with (v << 1) | 1).
+    #[arg(long, value_name = "PORT", default_value = "0xf4", value_parser = parse_port)]
+    pub debug_exit: u16,
+
+    /// Stop after this many seconds of host time.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+
+    /// Stop after exactly this many guest instructions.
+    #[arg(long, value_name = "N")]
+    pub max_instructions: Option<u64>,
+
+    /// Guest RAM in MiB.
+    #[arg(short = 'm', long = "memory", value_name = "MiB", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=3072))]
+    pub memory: u32,
+
+    /// Start with the A20 gate disabled (addresses wrap at 1 MiB like an 8086).
+    #[arg(long)]
+    pub a20_off: bool,
+
+    /// Print the instruction count and speed on stderr at the end.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+pub fn parse_port(s: &str) -> Result<u16, String> {
+    let t = s.trim();
+    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u16::from_str_radix(h, 16)
+    } else if let Some(h) = t.strip_suffix('h').or_else(|| t.strip_suffix('H')) {
+        u16::from_str_radix(h, 16)
+    } else {
+        t.parse::<u16>()
+    };
+    v.map_err(|_| format!("'{s}' is not a port number (use e.g. 0xe9, e9h or 233)"))
+}
+
+fn parse_debugcon(s: &str) -> Result<(u16, String), String> {
+    let (port, sink) = s.split_once('=').ok_or_else(|| format!("'{s}' should look like 0xe9=stdout"))?;
+    if sink.is_empty() {
+        return Err(format!("'{s}': say where the output goes (stdout, stderr or a file name)"));
+    }
+    Ok((parse_port(port)?, sink.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_in_the_usual_spellings() {
+        assert_eq!(parse_port("0xe9"), Ok(0xE9));
+        assert_eq!(parse_port("e9h"), Ok(0xE9));
+        assert_eq!(parse_port("233"), Ok(233));
+        assert!(parse_port("zz").is_err());
+        assert!(parse_port("0x10000").is_err());
+        assert_eq!(parse_debugcon("0x402=out.txt"), Ok((0x402, "out.txt".into())));
+        assert!(parse_debugcon("0x402").is_err());
+    }
+}

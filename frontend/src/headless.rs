@@ -1,0 +1,95 @@
+//! Headless runs: a ROM or the built-in suite, output to stdout or files,
+//! an exit status a script can test.
+
+use std::fs::File;
+use std::time::Instant;
+
+use oxbox_machine::{Config, Machine, Output, Stop};
+
+use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
+use crate::suite;
+
+/// Instructions per slice between host-side checks (timeout).
+const SLICE: u64 = 20_000_000;
+
+pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
+    let Some(rom_path) = &args.rom else {
+        return suite::run(args);
+    };
+    let rom = oxbox_machine::load_rom(rom_path)?;
+    let mut config = Config::new(rom);
+    config.ram_size = args.memory as usize * 1024 * 1024;
+    config.a20 = !args.a20_off;
+    config.debug_exit_port = Some(args.debug_exit);
+    if args.debugcon.is_empty() {
+        config.consoles.push((0xE9, Output::Stdout));
+    }
+    for (port, sink) in &args.debugcon {
+        let out = match sink.as_str() {
+            "stdout" => Output::Stdout,
+            "stderr" => Output::Stderr,
+            path => Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?),
+        };
+        config.consoles.push((*port, out));
+    }
+    let mut machine = Machine::new(config)?;
+    let (stop, elapsed) = run_machine(&mut machine, args);
+    Ok(report(&machine, stop, elapsed, args.stats))
+}
+
+/// What ended a headless run.
+pub enum End {
+    Stop(Stop),
+    Timeout,
+}
+
+pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
+    let start = Instant::now();
+    let limit = args.max_instructions.unwrap_or(u64::MAX);
+    let end = loop {
+        let left = limit - machine.instruction_count().min(limit);
+        if left == 0 {
+            break End::Stop(Stop::InstructionLimit);
+        }
+        match machine.run(left.min(SLICE)) {
+            Stop::InstructionLimit => {}
+            stop => break End::Stop(stop),
+        }
+        if let Some(t) = args.timeout {
+            if start.elapsed().as_secs_f64() >= t {
+                break End::Timeout;
+            }
+        }
+    };
+    (end, start.elapsed().as_secs_f64())
+}
+
+pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
+    let n = machine.instruction_count();
+    let cs = machine.cpu().segment(oxbox_machine::cpu::SegReg::Cs).selector;
+    let eip = machine.cpu().eip();
+    let code = match end {
+        End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
+        End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle)) => {
+            eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
+            0
+        }
+        End::Stop(s @ Stop::InstructionLimit) => {
+            eprintln!("oxbox: {s} ({n} instructions) at {cs:04x}:{eip:08x}");
+            EXIT_INSTRUCTION_LIMIT
+        }
+        End::Stop(s @ Stop::TripleFault) => {
+            eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
+            EXIT_TRIPLE_FAULT
+        }
+        End::Timeout => {
+            eprintln!("oxbox: timeout after {secs:.1} s at {cs:04x}:{eip:08x}");
+            EXIT_TIMEOUT
+        }
+    };
+    if stats {
+        let mips = if secs > 0.0 { n as f64 / secs / 1e6 } else { 0.0 };
+        eprintln!("instructions: {n} in {secs:.3} s ({mips:.1} MIPS)");
+    }
+    code
+}
