@@ -555,12 +555,15 @@ impl Counter {
                 let n = u64::from(c.n.max(1));
                 let p = u64::from(c.pos) % n;
                 let high = n.div_ceil(2);
+                let nn = u64::from(c.period());
                 if !c.null_count || p >= high {
                     (n > 1).then_some(n - p)
+                } else if high < n {
+                    // The new count starts with its low half.
+                    (nn > 1).then_some(high - p + nn - nn.div_ceil(2))
                 } else {
-                    let nn = u64::from(c.period());
-                    let new_high = nn.div_ceil(2);
-                    (nn > 1).then_some(high - p + nn - new_high)
+                    // A period of 1 has no low half: the new count reloads.
+                    (nn > 1).then_some(high - p + nn)
                 }
             }
         };
@@ -1090,7 +1093,7 @@ mod tests {
     #[test]
     fn bulk_matches_single_pulses() {
         let mut rng = Lcg(7);
-        for _ in 0..3000 {
+        for _ in 0..200_000 {
             let mut c = Counter::new(true);
             let mode = (rng.next() % 8) as u8;
             let access = [0x10, 0x20, 0x30][(rng.next() % 3) as usize];
