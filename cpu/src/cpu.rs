@@ -80,6 +80,7 @@ pub struct Cpu<B: Bus> {
     pub(crate) model: CpuModel,
     pub(crate) tlb: Tlb,
     pub(crate) cache: CodeCache<B>,
+    pub(crate) fpu: crate::x87::Fpu,
 }
 
 impl<B: Bus> Cpu<B> {
@@ -107,6 +108,7 @@ impl<B: Bus> Cpu<B> {
             model,
             tlb: Tlb::new(),
             cache: CodeCache::new(),
+            fpu: crate::x87::Fpu::new(),
         };
         cpu.reset();
         cpu

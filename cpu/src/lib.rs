@@ -26,6 +26,7 @@ mod shift;
 mod stack;
 mod string;
 mod system;
+mod x87;
 
 pub use bus::{Bus, PageMap};
 pub use cpu::{Cpu, CpuModel, Segment, SegReg};
