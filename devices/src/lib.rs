@@ -40,6 +40,7 @@
 //! **Snapshots.** Every device is `Clone`; cloning is a complete snapshot.
 #![forbid(unsafe_code)]
 
+pub mod cmos;
 pub mod pic;
 pub mod pit;
 
