@@ -47,8 +47,52 @@ pub enum CpuModel {
 }
 
 pub(crate) const CR0_PE: u32 = 1 << 0;
+pub(crate) const CR0_MP: u32 = 1 << 1;
 pub(crate) const CR0_EM: u32 = 1 << 2;
+pub(crate) const CR0_TS: u32 = 1 << 3;
 pub(crate) const CR0_ET: u32 = 1 << 4;
+pub(crate) const CR0_NE: u32 = 1 << 5;
+pub(crate) const CR0_WP: u32 = 1 << 16;
+pub(crate) const CR0_AM: u32 = 1 << 18;
+pub(crate) const CR0_NW: u32 = 1 << 29;
+pub(crate) const CR0_CD: u32 = 1 << 30;
+pub(crate) const CR0_PG: u32 = 1 << 31;
+
+pub(crate) const CR4_VME: u32 = 1 << 0;
+pub(crate) const CR4_PVI: u32 = 1 << 1;
+pub(crate) const CR4_TSD: u32 = 1 << 2;
+pub(crate) const CR4_DE: u32 = 1 << 3;
+pub(crate) const CR4_PSE: u32 = 1 << 4;
+pub(crate) const CR4_PGE: u32 = 1 << 7;
+pub(crate) const CR4_PCE: u32 = 1 << 8;
+pub(crate) const CR4_OSFXSR: u32 = 1 << 9;
+pub(crate) const CR4_OSXMMEXCPT: u32 = 1 << 10;
+
+/// What segment checks allow, derived from a segment's descriptor cache
+/// and the mode: offsets `rlo..=rhi` may be read, `wlo..=whi` written.
+/// An unusable segment has `lo > hi`, so every access faults.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SegAccess {
+    pub base: u32,
+    pub rlo: u32,
+    pub rhi: u32,
+    pub wlo: u32,
+    pub whi: u32,
+}
+
+/// Model-specific registers this model keeps.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Msrs {
+    pub sysenter_cs: u32,
+    pub sysenter_esp: u32,
+    pub sysenter_eip: u32,
+    pub apic_base: u32,
+    /// MTRR registers: fixed, variable base/mask pairs, default type.
+    pub mtrr_def_type: u64,
+    pub mtrr_fixed: [u64; 11],
+    pub mtrr_var: [u64; 16],
+    pub pat: u64,
+}
 
 /// The processor. Generic over its bus so that bus calls are static.
 pub struct Cpu<B: Bus> {
@@ -58,6 +102,18 @@ pub struct Cpu<B: Bus> {
     pub(crate) eflags: u32,
     pub(crate) lazy: Lazy,
     pub(crate) seg: [Segment; 6],
+    /// Segment checks derived from `seg` (kept in step by `set_seg`).
+    pub(crate) segx: [SegAccess; 6],
+    pub(crate) ldtr: Segment,
+    pub(crate) tr: Segment,
+    /// Current privilege level (0 in real mode, 3 in virtual-8086 mode).
+    pub(crate) cpl: u8,
+    /// `cpl == 3`: which half of the TLB serves ordinary accesses.
+    pub(crate) user: bool,
+    /// The linear address of the last page fault, copied to CR2 when the
+    /// fault is delivered.
+    pub(crate) fault_addr: u32,
+    pub(crate) msr: Msrs,
     pub(crate) cr0: u32,
     pub(crate) cr2: u32,
     pub(crate) cr3: u32,
@@ -91,6 +147,13 @@ impl<B: Bus> Cpu<B> {
             eflags: FLAG_FIXED,
             lazy: Lazy::none(),
             seg: [Segment::real(0); 6],
+            segx: [SegAccess { base: 0, rlo: 0, rhi: 0xFFFF, wlo: 0, whi: 0xFFFF }; 6],
+            ldtr: Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x82 },
+            tr: Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x8B },
+            cpl: 0,
+            user: false,
+            fault_addr: 0,
+            msr: Msrs::default(),
             cr0: 0,
             cr2: 0,
             cr3: 0,
@@ -123,9 +186,16 @@ impl<B: Bus> Cpu<B> {
         self.eip = 0xFFF0;
         self.eflags = FLAG_FIXED;
         self.lazy = Lazy::none();
-        self.seg = [Segment::real(0); 6];
-        self.seg[SegReg::Cs as usize] = Segment { selector: 0xF000, base: 0xFFFF_0000, limit: 0xFFFF, attr: 0x9B };
         self.cr0 = 0x6000_0000 | CR0_ET;
+        self.cpl = 0;
+        self.user = false;
+        for i in 0..6 {
+            self.set_seg(i, Segment::real(0));
+        }
+        self.set_seg(SegReg::Cs as u8, Segment { selector: 0xF000, base: 0xFFFF_0000, limit: 0xFFFF, attr: 0x9B });
+        self.ldtr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x82 };
+        self.tr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x8B };
+        self.msr = Msrs { apic_base: 0, ..Msrs::default() };
         self.cr2 = 0;
         self.cr3 = 0;
         self.cr4 = 0;
@@ -172,14 +242,77 @@ impl<B: Bus> Cpu<B> {
 
     /// Loads a segment register the real-mode way (base = selector << 4).
     pub fn set_segment_real(&mut self, reg: SegReg, selector: u16) {
-        let s = &mut self.seg[reg as usize];
+        let mut s = self.seg[reg as usize];
         s.selector = selector;
         s.base = (selector as u32) << 4;
+        self.set_seg(reg as u8, s);
     }
 
     /// Loads a segment register with an explicit descriptor cache.
     pub fn set_segment(&mut self, reg: SegReg, seg: Segment) {
-        self.seg[reg as usize] = seg;
+        self.set_seg(reg as u8, seg);
+        if reg == SegReg::Cs && self.protected() && !self.v86() {
+            self.set_cpl(seg.selector as u8 & 3);
+        }
+    }
+
+    /// Current privilege level.
+    pub fn cpl(&self) -> u8 {
+        self.cpl
+    }
+
+    pub(crate) fn set_cpl(&mut self, cpl: u8) {
+        self.cpl = cpl;
+        self.user = cpl == 3;
+    }
+
+    /// Virtual-8086 mode.
+    #[inline(always)]
+    pub(crate) fn v86(&self) -> bool {
+        self.eflags & crate::flags::FLAG_VM != 0
+    }
+
+    /// Stores a segment register and recomputes what accesses it allows.
+    pub(crate) fn set_seg(&mut self, i: u8, s: Segment) {
+        let i = i as usize % 6;
+        self.seg[i] = s;
+        self.segx[i] = self.seg_access(&s);
+    }
+
+    /// Recomputes all segment checks after a mode change.
+    pub(crate) fn refresh_segs(&mut self) {
+        for i in 0..6 {
+            self.segx[i] = self.seg_access(&self.seg[i]);
+        }
+    }
+
+    fn seg_access(&self, s: &Segment) -> SegAccess {
+        let all = |hi: u32| SegAccess { base: s.base, rlo: 0, rhi: hi, wlo: 0, whi: hi };
+        if !self.protected() || self.v86() {
+            return all(s.limit);
+        }
+        const NONE: (u32, u32) = (1, 0);
+        if s.attr & 0x80 == 0 {
+            return SegAccess { base: s.base, rlo: NONE.0, rhi: NONE.1, wlo: NONE.0, whi: NONE.1 };
+        }
+        let typ = s.attr & 0xF;
+        let code = s.attr & 0x10 != 0 && typ & 8 != 0;
+        let (lo, hi) = if !code && typ & 4 != 0 {
+            // Expand-down: valid offsets lie above the limit.
+            let top = if s.attr & ATTR_DB != 0 { u32::MAX } else { 0xFFFF };
+            if s.limit >= top {
+                NONE
+            } else {
+                (s.limit + 1, top)
+            }
+        } else {
+            (0, s.limit)
+        };
+        let readable = !code || typ & 2 != 0;
+        let writable = !code && typ & 2 != 0;
+        let (rlo, rhi) = if readable { (lo, hi) } else { NONE };
+        let (wlo, whi) = if writable { (lo, hi) } else { NONE };
+        SegAccess { base: s.base, rlo, rhi, wlo, whi }
     }
 
     pub fn cr0(&self) -> u32 {

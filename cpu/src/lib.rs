@@ -22,6 +22,7 @@ mod io;
 mod mmu;
 mod muldiv;
 mod op;
+mod segment;
 mod shift;
 mod stack;
 mod string;

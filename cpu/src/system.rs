@@ -28,28 +28,6 @@ pub(crate) const EFLAGS_WRITABLE: u32 = FLAG_CF
 const VENDOR: &[u8; 12] = b"OxboxVirtCPU";
 
 impl<B: Bus> Cpu<B> {
-    /// Current privilege level.
-    #[inline(always)]
-    pub(crate) fn cpl(&self) -> u8 {
-        if self.protected() {
-            (self.seg[SegReg::Cs as usize].selector & 3) as u8
-        } else {
-            0
-        }
-    }
-
-    /// MOV/POP/Lxx to a segment register.
-    pub(crate) fn load_seg(&mut self, _bus: &mut B, seg: u8, selector: u16) -> Result<()> {
-        if self.protected() {
-            // Descriptor loads arrive with protected mode.
-            return Err(Fault::with_code(Exception::GeneralProtection, (selector & !3) as u32));
-        }
-        let s = &mut self.seg[seg as usize % 6];
-        s.selector = selector;
-        s.base = (selector as u32) << 4;
-        Ok(())
-    }
-
     /// POPF/IRET flag load (real mode: every flag but VM is writable).
     pub(crate) fn load_flags<const W: u32>(&mut self, v: u32) {
         let mut mask = EFLAGS_WRITABLE & !(FLAG_VM | FLAG_RF);
@@ -98,13 +76,13 @@ pub(crate) fn flag_op<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, _op: 
         CLD => cpu.eflags &= !FLAG_DF,
         STD => cpu.eflags |= FLAG_DF,
         CLI => {
-            if cpu.protected() && cpu.cpl() > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
+            if cpu.protected() && cpu.cpl > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
                 return Err(Fault::GP0);
             }
             cpu.eflags &= !FLAG_IF
         }
         _ => {
-            if cpu.protected() && cpu.cpl() > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
+            if cpu.protected() && cpu.cpl > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
                 return Err(Fault::GP0);
             }
             if cpu.eflags & FLAG_IF == 0 {
@@ -142,7 +120,7 @@ pub(crate) fn rdtsc<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resu
 }
 
 fn require_cpl0<B: Bus>(cpu: &Cpu<B>) -> Result<()> {
-    if cpu.cpl() != 0 {
+    if cpu.cpl != 0 {
         return Err(Fault::GP0);
     }
     Ok(())
