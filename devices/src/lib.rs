@@ -43,6 +43,7 @@
 pub mod cmos;
 pub mod pic;
 pub mod pit;
+pub mod uart;
 
 /// A port-mapped device.
 pub trait PortIo {
