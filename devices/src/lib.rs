@@ -41,6 +41,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cmos;
+pub mod debug_exit;
+pub mod debugcon;
 pub mod pic;
 pub mod pit;
 pub mod uart;
