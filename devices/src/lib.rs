@@ -34,10 +34,86 @@
 //! low for a single 838 ns clock) reports a [`LineSample`]: the level now plus
 //! whether it rose since the machine last looked, and
 //! [`pic::Pic::set_irq_sample`] turns that into the edge the 8259A would have
-//! seen. No callbacks, closures or shared handles are involved: the machine
-//! pulls state, the devices never push.
+//! seen. At power-on the machine copies every output into the PIC once, so
+//! that the PIC starts from the levels the devices really drive (otherwise
+//! its first look at a line that is already high would count as an edge).
+//! No callbacks, closures or shared handles are involved: the machine pulls
+//! state, the devices never push.
+//!
+//! The same goes for anything else the machine does to a device (pushing
+//! serial input, changing a modem line).
 //!
 //! **Snapshots.** Every device is `Clone`; cloning is a complete snapshot.
+//!
+//! # Wiring, as the machine does it
+//!
+//! ```
+//! use oxbox_devices::cmos::{Cmos, DateTime};
+//! use oxbox_devices::pic::Pic;
+//! use oxbox_devices::pit::Pit;
+//! use oxbox_devices::uart::{Uart, COM1};
+//! use oxbox_devices::PortIo;
+//!
+//! let mut pic = Pic::new();
+//! let mut pit = Pit::new();
+//! let mut rtc = Cmos::new(DateTime::from_unix(1_700_000_000));
+//! let mut com1 = Uart::new(COM1);
+//! let mut now = 0u64;
+//!
+//! // Power-on: the PIC starts out seeing the lines as the devices drive them.
+//! pic.set_irq(0, pit.out(0, now));
+//! pic.set_irq(8, rtc.irq());
+//!
+//! // What the firmware does: vector bases 08h/70h, a 1 kHz tick on IRQ0,
+//! // the RTC's periodic interrupt on IRQ8, COM1's THRE interrupt on IRQ4.
+//! for (port, v) in [(0x20, 0x11), (0x21, 0x08), (0x21, 0x04), (0x21, 0x01), (0x21, 0x00)] {
+//!     pic.write(port, 1, v, now);
+//! }
+//! for (port, v) in [(0xA0, 0x11), (0xA1, 0x70), (0xA1, 0x02), (0xA1, 0x01), (0xA1, 0x00)] {
+//!     pic.write(port, 1, v, now);
+//! }
+//! pit.write(0x43, 1, 0x34, now); // channel 0, mode 2
+//! pit.write(0x40, 1, 1193 & 0xFF, now);
+//! pit.write(0x40, 1, 1193 >> 8, now);
+//! rtc.write(0x70, 1, 0x0B, now);
+//! rtc.write(0x71, 1, 0x42, now); // PIE, 24-hour
+//!
+//! // The event loop: run the CPU up to the earliest deadline, then let the
+//! // devices catch up and copy their lines into the PIC.
+//! let mut vectors = Vec::new();
+//! for _ in 0..3 {
+//!     now = [pit.next_deadline(now), rtc.next_deadline(now)]
+//!         .into_iter()
+//!         .flatten()
+//!         .min()
+//!         .expect("something is scheduled");
+//!     pic.set_irq_sample(0, pit.poll_irq0(now));
+//!     rtc.update(now);
+//!     pic.set_irq(8, rtc.irq());
+//!     while pic.interrupt_pending() {
+//!         let v = pic.acknowledge();
+//!         vectors.push(v);
+//!         // The guest's handler: read register C for the RTC, then EOI.
+//!         if v == 0x70 {
+//!             rtc.write(0x70, 1, 0x0C, now);
+//!             rtc.read(0x71, 1, now);
+//!             pic.set_irq(8, rtc.irq());
+//!             pic.write(0xA0, 1, 0x20, now);
+//!         }
+//!         pic.write(0x20, 1, 0x20, now);
+//!     }
+//! }
+//! // 976.6 us RTC ticks come before the 1 ms PIT tick.
+//! assert_eq!(vectors, [0x70, 0x08, 0x70]);
+//!
+//! // Serial: OUT2 connects the UART to IRQ4.
+//! com1.write(0x3FC, 1, 0x08, now);
+//! com1.write(0x3F9, 1, 0x02, now);
+//! pic.set_irq(4, com1.irq());
+//! assert_eq!(pic.acknowledge(), 0x0C);
+//! com1.write(0x3F8, 1, u32::from(b'!'), now);
+//! assert_eq!(com1.take_output(), b"!");
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod cmos;
