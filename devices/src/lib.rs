@@ -24,7 +24,8 @@
 //! device's `update(now)` (or for the PIT `poll_irq0(now)`), then re-reads the
 //! device's interrupt output and its next deadline. After any port access to a
 //! device the machine re-reads its interrupt output and deadline too, since the
-//! guest may have reprogrammed it.
+//! guest may have reprogrammed it; the same after anything else the machine
+//! does to a device (pushing serial input, changing a modem line).
 //!
 //! **Interrupt lines.** Devices expose the level of their interrupt output
 //! (`irq()`), and the machine copies it into the PIC with
@@ -39,9 +40,6 @@
 //! its first look at a line that is already high would count as an edge).
 //! No callbacks, closures or shared handles are involved: the machine pulls
 //! state, the devices never push.
-//!
-//! The same goes for anything else the machine does to a device (pushing
-//! serial input, changing a modem line).
 //!
 //! **Snapshots.** Every device is `Clone`; cloning is a complete snapshot.
 //!
