@@ -5,47 +5,32 @@ use crate::bus::Bus;
 use crate::cpu::{Cpu, SegReg};
 use crate::exec::Exit;
 use crate::fault::{Exception, Fault, Result};
-use crate::flags::{width_mask, FLAG_AC, FLAG_IF, FLAG_RF, FLAG_TF};
+use crate::flags::{width_mask, FLAG_IF};
+use crate::interrupt::Source;
 use crate::op::Op;
 
 const CS: u8 = SegReg::Cs as u8;
 
 impl<B: Bus> Cpu<B> {
-    /// Delivers interrupt `vector` with `ret` as the pushed return offset.
-    pub(crate) fn interrupt(&mut self, bus: &mut B, vector: u8, error_code: Option<u32>, ret: u32) -> Result<()> {
-        self.stop_block = true;
-        if self.protected() {
-            let _ = error_code;
-            // Protected-mode delivery arrives with the protected-mode work.
-            return Err(Fault::with_code(Exception::GeneralProtection, vector as u32 * 8 + 2));
-        }
-        let off = vector as u32 * 4;
-        if off + 3 > self.idtr.1 as u32 {
-            return Err(Fault::with_code(Exception::GeneralProtection, vector as u32 * 8 + 2));
-        }
-        let entry = self.read_lin::<32>(bus, self.idtr.0.wrapping_add(off))?;
-        let flags = self.eflags();
-        let mut sp = self.regs[4];
-        sp = self.push_at::<16>(bus, sp, flags & 0xFFFF)?;
-        sp = self.push_at::<16>(bus, sp, self.seg[CS as usize].selector as u32)?;
-        sp = self.push_at::<16>(bus, sp, ret & 0xFFFF)?;
-        self.regs[4] = sp;
-        self.eflags &= !(FLAG_IF | FLAG_TF | FLAG_AC | FLAG_RF);
-        self.set_segment_real(SegReg::Cs, (entry >> 16) as u16);
-        self.eip = entry & 0xFFFF;
-        Ok(())
-    }
-
     /// A far control transfer's CS load.
-    pub(crate) fn far_jump(&mut self, bus: &mut B, selector: u16, offset: u32) -> Result<()> {
-        if self.protected() {
-            self.load_seg(bus, CS, selector)?;
+    /// Real and virtual-8086 mode only: protected mode goes through `far_pm`.
+    pub(crate) fn far_jump(&mut self, _bus: &mut B, selector: u16, offset: u32) -> Result<()> {
+        if self.v86() {
+            if offset > 0xFFFF {
+                return Err(Fault::GP0);
+            }
+            self.set_seg(CS, crate::cpu::Segment { selector, base: (selector as u32) << 4, limit: 0xFFFF, attr: 0xF3 });
         } else {
             self.set_segment_real(SegReg::Cs, selector);
         }
         self.eip = offset;
         self.stop_block = true;
         Ok(())
+    }
+
+    #[inline(always)]
+    fn pm(&self) -> bool {
+        self.protected() && !self.v86()
     }
 
     #[inline(always)]
@@ -76,6 +61,9 @@ pub(crate) fn jmp_rm<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bu
 }
 
 pub(crate) fn jmp_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    if cpu.pm() {
+        return cpu.far_pm::<W>(bus, op.imm2 as u16, op.imm & width_mask(W), false);
+    }
     cpu.far_jump(bus, op.imm2 as u16, op.imm & width_mask(W))
 }
 
@@ -83,6 +71,9 @@ pub(crate) fn jmp_far_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op:
     let off = cpu.ea(op);
     let target = cpu.read::<W>(bus, op.seg, off)?;
     let sel = cpu.read::<16>(bus, op.seg, off.wrapping_add(W / 8) & op.amask)?;
+    if cpu.pm() {
+        return cpu.far_pm::<W>(bus, sel as u16, target, false);
+    }
     cpu.far_jump(bus, sel as u16, target)
 }
 
@@ -108,6 +99,9 @@ pub(crate) fn call_rm<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, b
 }
 
 fn call_far_to<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, sel: u16, off: u32) -> Result<()> {
+    if cpu.pm() {
+        return cpu.far_pm::<W>(bus, sel, off, true);
+    }
     let mut sp = cpu.regs[4];
     sp = cpu.push_at::<W>(bus, sp, cpu.seg[CS as usize].selector as u32)?;
     sp = cpu.push_at::<W>(bus, sp, cpu.eip)?;
@@ -136,6 +130,9 @@ pub(crate) fn ret_near<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: 
 }
 
 pub(crate) fn ret_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    if cpu.pm() {
+        return cpu.ret_far_pm::<W>(bus, op.imm);
+    }
     let (t, sp) = cpu.pop_at::<W>(bus, cpu.regs[4])?;
     let (sel, sp) = cpu.pop_at::<W>(bus, sp)?;
     cpu.far_jump(bus, sel as u16, t & width_mask(W))?;
@@ -178,21 +175,29 @@ pub(crate) fn loop_<B: Bus, const W: u32, const A: u32, const KIND: u8>(
     Ok(())
 }
 
+/// INT n (aux = 0), INT3 (aux = 1) and INT1/ICEBP (aux = 2), vector in `imm`.
 pub(crate) fn int_n<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    if op.aux == 0 && cpu.v86() && cpu.iopl() < 3 {
+        return Err(Fault::GP0);
+    }
     let ret = cpu.eip;
-    cpu.interrupt(bus, op.imm as u8, None, ret)
+    let src = if op.aux == 2 { Source::Exception } else { Source::Software };
+    cpu.interrupt(bus, op.imm as u8, None, ret, src)
 }
 
 pub(crate) fn into<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
     if cpu.of() {
         let ret = cpu.eip;
-        cpu.interrupt(bus, Exception::Overflow as u8, None, ret)?;
+        cpu.interrupt(bus, Exception::Overflow as u8, None, ret, Source::Software)?;
     }
     Ok(())
 }
 
 pub(crate) fn iret<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
-    if cpu.protected() {
+    if cpu.pm() {
+        return cpu.iret_pm::<W>(bus);
+    }
+    if cpu.v86() && cpu.iopl() < 3 {
         return Err(Fault::GP0);
     }
     let (ip, sp) = cpu.pop_at::<W>(bus, cpu.regs[4])?;
@@ -203,7 +208,11 @@ pub(crate) fn iret<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op
     }
     cpu.far_jump(bus, cs as u16, ip & width_mask(W))?;
     cpu.regs[4] = sp;
-    cpu.load_flags::<W>(fl);
+    if cpu.v86() {
+        cpu.load_flags_pm::<W>(fl, 3);
+    } else {
+        cpu.load_flags::<W>(fl);
+    }
     Ok(())
 }
 
@@ -224,7 +233,7 @@ pub(crate) fn bound<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op
 }
 
 pub(crate) fn hlt<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
-    if cpu.protected() && cpu.cpl() != 0 {
+    if cpu.cpl != 0 {
         return Err(Fault::GP0);
     }
     cpu.halted = true;

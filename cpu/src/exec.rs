@@ -8,6 +8,7 @@ use crate::cache::Block;
 use crate::cpu::{Cpu, SegReg};
 use crate::decode;
 use crate::fault::{Exception, Fault, Result};
+use crate::interrupt::Source;
 use crate::flags::{FLAG_IF, FLAG_TF};
 
 /// Why [`Cpu::run`] returned.
@@ -42,9 +43,8 @@ impl<B: Bus> Cpu<B> {
             if self.eflags & FLAG_IF != 0 && self.irq_shadow != self.icount && bus.interrupt_pending() {
                 let vector = bus.acknowledge_interrupt();
                 self.halted = false;
-                if let Err(f) = self.interrupt(bus, vector, None, self.eip) {
-                    self.double_fault(bus, f);
-                }
+                let ret = self.eip;
+                self.deliver(bus, vector, None, ret, Source::External);
                 if let Some(e) = self.exit.take() {
                     return e;
                 }
@@ -83,9 +83,8 @@ impl<B: Bus> Cpu<B> {
             }
             if trap && self.exit.is_none() {
                 // Single-step trap after the instruction (TF was set before it).
-                if let Err(f) = self.interrupt(bus, Exception::Debug as u8, None, self.eip) {
-                    self.double_fault(bus, f);
-                }
+                let ret = self.eip;
+                self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
             }
             if let Some(e) = self.exit.take() {
                 return e;
@@ -148,22 +147,9 @@ impl<B: Bus> Cpu<B> {
 
     /// Delivers an exception raised by the instruction that began at `start`.
     pub(crate) fn deliver_fault(&mut self, bus: &mut B, f: Fault, start: u32) {
-        // Faults restart the instruction; INT n, INTO, INT3 and BOUND come
-        // here only as faults, traps are delivered by their handlers.
+        // Faults restart the instruction; traps are delivered by their handlers.
         self.eip = start;
         self.stop_block = true;
-        if let Err(f2) = self.interrupt(bus, f.vector as u8, f.error_code, start) {
-            let _ = f2;
-            self.double_fault(bus, f);
-        }
-    }
-
-    fn double_fault(&mut self, bus: &mut B, _first: Fault) {
-        log::debug!("double fault at {:04x}:{:08x}", self.seg[1].selector, self.eip);
-        let eip = self.eip;
-        if self.interrupt(bus, Exception::DoubleFault as u8, Some(0), eip).is_err() {
-            log::warn!("triple fault at {:04x}:{:08x}", self.seg[1].selector, self.eip);
-            self.exit = Some(Exit::TripleFault);
-        }
+        self.deliver(bus, f.vector as u8, f.error_code, start, Source::Exception);
     }
 }

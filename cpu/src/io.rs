@@ -9,10 +9,14 @@ use crate::flags::FLAG_IOPL;
 use crate::op::Op;
 
 impl<B: Bus> Cpu<B> {
+    /// IOPL and the TSS I/O permission bitmap (always consulted in
+    /// virtual-8086 mode, and at CPL > IOPL in protected mode).
     #[inline(always)]
-    pub(crate) fn io_allowed(&self, _port: u16, _size: u32) -> Result<()> {
-        if self.protected() && self.cpl() > ((self.eflags & FLAG_IOPL) >> 12) as u8 {
-            return Err(Fault::GP0);
+    pub(crate) fn io_allowed(&mut self, bus: &mut B, port: u16, size: u32) -> Result<()> {
+        if self.protected() && (self.v86() || self.cpl > ((self.eflags & FLAG_IOPL) >> 12) as u8) {
+            if !self.io_bitmap_allows(bus, port, size)? {
+                return Err(Fault::GP0);
+            }
         }
         Ok(())
     }
@@ -29,7 +33,7 @@ impl<B: Bus> Cpu<B> {
 /// IN acc, imm8 (IMM) or IN acc, DX.
 pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
     let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
-    cpu.io_allowed(port, W / 8)?;
+    cpu.io_allowed(bus, port, W / 8)?;
     let v = bus.io_in(port, (W / 8) as u8);
     cpu.reg_set::<W>(0, v);
     Ok(())
@@ -37,7 +41,7 @@ pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: 
 
 pub(crate) fn out<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
     let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
-    cpu.io_allowed(port, W / 8)?;
+    cpu.io_allowed(bus, port, W / 8)?;
     let v = cpu.reg_get::<W>(0);
     cpu.port_out(bus, port, (W / 8) as u8, v);
     Ok(())

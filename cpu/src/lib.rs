@@ -17,7 +17,9 @@ mod data;
 mod decode;
 mod exec;
 mod fault;
+mod far;
 mod flags;
+mod interrupt;
 mod io;
 mod mmu;
 mod muldiv;
@@ -27,6 +29,7 @@ mod shift;
 mod stack;
 mod string;
 mod system;
+mod task;
 mod x87;
 
 pub use bus::{Bus, PageMap};

@@ -135,13 +135,23 @@ pub(crate) fn popa<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op
 }
 
 pub(crate) fn pushf<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
+    if cpu.v86() && cpu.iopl() < 3 {
+        return Err(crate::fault::Fault::GP0);
+    }
     let f = cpu.eflags() & !(FLAG_RF | FLAG_VM);
     cpu.push::<W>(bus, if W == 16 { f & 0xFFFF } else { f })
 }
 
 pub(crate) fn popf<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
+    if cpu.v86() && cpu.iopl() < 3 {
+        return Err(crate::fault::Fault::GP0);
+    }
     let v = cpu.pop::<W>(bus)?;
-    cpu.load_flags::<W>(v);
+    if cpu.protected() {
+        cpu.load_flags_pm::<W>(v, cpu.cpl);
+    } else {
+        cpu.load_flags::<W>(v);
+    }
     cpu.stop_block = true;
     Ok(())
 }

@@ -38,7 +38,7 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
     let step = W / 8;
     let delta = if cpu.eflags & FLAG_DF != 0 { step.wrapping_neg() } else { step };
     if K == INS || K == OUTS {
-        cpu.io_allowed(cpu.regs[2] as u16, step)?;
+        cpu.io_allowed(bus, cpu.regs[2] as u16, step)?;
     }
     loop {
         if REP != REP_NONE && cpu.regs[1] & am == 0 {

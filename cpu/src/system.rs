@@ -2,7 +2,7 @@
 //! table registers and the flag-bit instructions.
 
 use crate::bus::Bus;
-use crate::cpu::{Cpu, SegReg, CR0_EM, CR0_ET, CR0_PE};
+use crate::cpu::{Cpu, CR0_EM, CR0_ET, CR0_PE};
 use crate::fault::{Exception, Fault, Result};
 use crate::flags::*;
 use crate::op::Op;
@@ -28,6 +28,10 @@ pub(crate) const EFLAGS_WRITABLE: u32 = FLAG_CF
 const VENDOR: &[u8; 12] = b"OxboxVirtCPU";
 
 impl<B: Bus> Cpu<B> {
+    pub(crate) fn iopl(&self) -> u8 {
+        ((self.eflags & FLAG_IOPL) >> 12) as u8
+    }
+
     /// POPF/IRET flag load (real mode: every flag but VM is writable).
     pub(crate) fn load_flags<const W: u32>(&mut self, v: u32) {
         let mut mask = EFLAGS_WRITABLE & !(FLAG_VM | FLAG_RF);
@@ -76,13 +80,13 @@ pub(crate) fn flag_op<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, _op: 
         CLD => cpu.eflags &= !FLAG_DF,
         STD => cpu.eflags |= FLAG_DF,
         CLI => {
-            if cpu.protected() && cpu.cpl > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
+            if cpu.protected() && cpu.cpl > cpu.iopl() {
                 return Err(Fault::GP0);
             }
             cpu.eflags &= !FLAG_IF
         }
         _ => {
-            if cpu.protected() && cpu.cpl > ((cpu.eflags & FLAG_IOPL) >> 12) as u8 {
+            if cpu.protected() && cpu.cpl > cpu.iopl() {
                 return Err(Fault::GP0);
             }
             if cpu.eflags & FLAG_IF == 0 {
