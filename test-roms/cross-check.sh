@@ -20,6 +20,13 @@ if [ ! -e "${roms[0]}" ]; then
     exit 1
 fi
 
+if ! command -v "$QEMU" >/dev/null 2>&1; then
+    echo "cross-check: $QEMU not found" >&2
+    exit 1
+fi
+errfile=$(mktemp)
+trap 'rm -f "$errfile"' EXIT
+
 bad=0
 summary=()
 for rom in "${roms[@]}"; do
@@ -27,13 +34,12 @@ for rom in "${roms[@]}"; do
     echo "=== $name"
     out=$(timeout "$TIMEOUT" "$QEMU" -display none -bios "$rom" \
             -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
-            -no-reboot </dev/null 2>"${TMPDIR:-/tmp}/cross-check.$$.err")
+            -no-reboot </dev/null 2>"$errfile")
     rc=$?
     printf '%s\n' "$out"
-    if [ -s "${TMPDIR:-/tmp}/cross-check.$$.err" ]; then
-        sed 's/^/qemu stderr: /' "${TMPDIR:-/tmp}/cross-check.$$.err"
+    if [ -s "$errfile" ]; then
+        sed 's/^/qemu stderr: /' "$errfile"
     fi
-    rm -f "${TMPDIR:-/tmp}/cross-check.$$.err"
     npass=$(printf '%s\n' "$out" | grep -c '^PASS ')
     nfail=$(printf '%s\n' "$out" | grep -c '^FAIL ')
     line="$name: $npass pass, $nfail fail, exit $rc"
