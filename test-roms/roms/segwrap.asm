@@ -6,7 +6,11 @@
 ; A20 is enabled explicitly through port 92h, then FFFF:0010 and up reach
 ; 1 MiB and above, which is memory distinct from 0000:xxxx.
 ;
-; Word accesses at offset FFFFh (which fault on a 386+) are not used.
+; Not tested: a word/dword access that runs past offset FFFFh.  On a 386+
+; that is a segment-limit violation (#GP, or #SS for the stack segment), but
+; QEMU 7.2 TCG does not check real-mode segment limits (it just reads across
+; the boundary), so such a check cannot be cross-checked; no access here
+; crosses offset FFFFh.
 %include "common.inc"
 
         INIT
