@@ -181,3 +181,33 @@ pub(crate) fn xadd<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus:
     cpu.set_lazy(LazyOp::Add, W, d, s, r);
     Ok(())
 }
+
+/// CMOVcc r, r/m: the source is read (and may fault) even when the
+/// condition is false, as on P6 cores.
+pub(crate) fn cmov<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    let v = if MEM { cpu.read_ea::<W>(bus, op)? } else { cpu.reg_get::<W>(op.r1) };
+    if cpu.cond(op.aux) {
+        cpu.reg_set::<W>(op.r0, v);
+    }
+    Ok(())
+}
+
+/// CMPXCHG8B m64.
+pub(crate) fn cmpxchg8b<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+    let off = cpu.ea(op);
+    let hi_off = off.wrapping_add(4) & op.amask;
+    cpu.linear_w::<32>(op.seg, off)?;
+    cpu.linear_w::<32>(op.seg, hi_off)?;
+    let lo = cpu.read::<32>(bus, op.seg, off)?;
+    let hi = cpu.read::<32>(bus, op.seg, hi_off)?;
+    let equal = lo == cpu.regs[0] && hi == cpu.regs[2];
+    let (nlo, nhi) = if equal { (cpu.regs[3], cpu.regs[1]) } else { (lo, hi) };
+    cpu.write::<32>(bus, op.seg, off, nlo)?;
+    cpu.write::<32>(bus, op.seg, hi_off, nhi)?;
+    if !equal {
+        cpu.regs[0] = lo;
+        cpu.regs[2] = hi;
+    }
+    cpu.set_flag(crate::flags::FLAG_ZF, equal);
+    Ok(())
+}

@@ -8,7 +8,7 @@ use iced_x86::{
 
 use crate::bus::Bus;
 use crate::op::{Handler, Op, MI, MR, REG_NONE, RI, RM, RR};
-use crate::{alu, bcd, bits, control, data, io, muldiv, shift, stack, string, system};
+use crate::{alu, bcd, bits, control, data, io, muldiv, segment, shift, stack, string, system};
 
 /// Decodes up to `max` instructions from `bytes` (which start at `ip`),
 /// stopping after the first instruction that ends a block. Returns how
@@ -101,6 +101,12 @@ fn allowed(i: &Instruction) -> bool {
                 | CpuidFeature::INTEL486
                 | CpuidFeature::CPUID
                 | CpuidFeature::TSC
+                | CpuidFeature::MSR
+                | CpuidFeature::CX8
+                | CpuidFeature::CMOV
+                | CpuidFeature::SEP
+                | CpuidFeature::MULTIBYTENOP
+                | CpuidFeature::PAUSE
         )
     })
 }
@@ -192,7 +198,10 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
         op.aux = i.condition_code() as u8 - 1;
     }
     let ends = i.flow_control() != FlowControl::Next
-        || matches!(i.mnemonic(), Mnemonic::Hlt | Mnemonic::Sti | Mnemonic::Popf | Mnemonic::Lmsw);
+        || matches!(
+            i.mnemonic(),
+            Mnemonic::Hlt | Mnemonic::Sti | Mnemonic::Popf | Mnemonic::Popfd | Mnemonic::Lmsw | Mnemonic::Sysenter | Mnemonic::Sysexit
+        );
     op.exec = if i.is_invalid() {
         system::ud::<B>
     } else if is_fpu(i) {
@@ -615,10 +624,12 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
         M::Int => control::int_n::<B>,
         M::Int3 => {
             op.imm = 3;
+            op.aux = 1;
             control::int_n::<B>
         }
         M::Int1 => {
             op.imm = 1;
+            op.aux = 2;
             control::int_n::<B>
         }
         M::Into => control::into::<B>,
@@ -706,6 +717,78 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
         }
         M::Clts => system::clts::<B>,
         M::Invd | M::Wbinvd => system::cache_op::<B, false>,
+        M::Rdmsr => system::rdmsr::<B>,
+        M::Wrmsr => system::wrmsr::<B>,
+        M::Sysenter => system::sysenter::<B>,
+        M::Sysexit => system::sysexit::<B>,
+        M::Cmpxchg8b if mem0 => data::cmpxchg8b::<B>,
+        M::Cmovo
+        | M::Cmovno
+        | M::Cmovb
+        | M::Cmovae
+        | M::Cmove
+        | M::Cmovne
+        | M::Cmovbe
+        | M::Cmova
+        | M::Cmovs
+        | M::Cmovns
+        | M::Cmovp
+        | M::Cmovnp
+        | M::Cmovl
+        | M::Cmovge
+        | M::Cmovle
+        | M::Cmovg => match (w0, mem1) {
+            (16, false) => data::cmov::<B, 16, false>,
+            (16, true) => data::cmov::<B, 16, true>,
+            (_, false) => data::cmov::<B, 32, false>,
+            (_, true) => data::cmov::<B, 32, true>,
+        },
+        M::Sldt | M::Str => {
+            op.aux = (i.mnemonic() == M::Str) as u8;
+            match (mem0, w0) {
+                (true, _) => segment::store_sys_sel::<B, 16, true>,
+                (false, 16) => segment::store_sys_sel::<B, 16, false>,
+                (false, _) => segment::store_sys_sel::<B, 32, false>,
+            }
+        }
+        M::Lldt => {
+            if mem0 {
+                segment::lldt::<B, true>
+            } else {
+                segment::lldt::<B, false>
+            }
+        }
+        M::Ltr => {
+            if mem0 {
+                segment::ltr::<B, true>
+            } else {
+                segment::ltr::<B, false>
+            }
+        }
+        M::Lar | M::Lsl => {
+            op.aux = (i.mnemonic() == M::Lsl) as u8;
+            match (w0, mem1) {
+                (16, false) => segment::lar_lsl::<B, 16, false>,
+                (16, true) => segment::lar_lsl::<B, 16, true>,
+                (_, false) => segment::lar_lsl::<B, 32, false>,
+                (_, true) => segment::lar_lsl::<B, 32, true>,
+            }
+        }
+        M::Verr | M::Verw => {
+            op.aux = (i.mnemonic() == M::Verw) as u8;
+            if mem0 {
+                segment::verr_verw::<B, true>
+            } else {
+                segment::verr_verw::<B, false>
+            }
+        }
+        M::Arpl => {
+            if mem0 {
+                segment::arpl::<B, true>
+            } else {
+                segment::arpl::<B, false>
+            }
+        }
         M::Invlpg => system::cache_op::<B, true>,
         _ => system::ud::<B>,
     }

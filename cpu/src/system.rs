@@ -2,7 +2,7 @@
 //! table registers and the flag-bit instructions.
 
 use crate::bus::Bus;
-use crate::cpu::{Cpu, CR0_EM, CR0_ET, CR0_PE};
+use crate::cpu::*;
 use crate::fault::{Exception, Fault, Result};
 use crate::flags::*;
 use crate::op::Op;
@@ -99,13 +99,24 @@ pub(crate) fn flag_op<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, _op: 
     Ok(())
 }
 
+/// CPUID.1:EDX bits for what this model implements, and nothing more.
+pub(crate) const CPUID_PSE: u32 = 1 << 3;
+pub(crate) const CPUID_TSC: u32 = 1 << 4;
+pub(crate) const CPUID_MSR: u32 = 1 << 5;
+pub(crate) const CPUID_CX8: u32 = 1 << 8;
+pub(crate) const CPUID_SEP: u32 = 1 << 11;
+pub(crate) const CPUID_MTRR: u32 = 1 << 12;
+pub(crate) const CPUID_PGE: u32 = 1 << 13;
+pub(crate) const CPUID_CMOV: u32 = 1 << 15;
+const FEATURES: u32 =
+    CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV;
+
 pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
     let word = |i: usize| u32::from_le_bytes([VENDOR[i], VENDOR[i + 1], VENDOR[i + 2], VENDOR[i + 3]]);
     let (a, b, c, d) = match cpu.regs[0] {
         0 => (1, word(0), word(8), word(4)),
-        // Family 4 (486-class), model 8, stepping 0. Features: TSC only;
-        // no FPU until the x87 lands.
-        1 => (0x0000_0480, 0, 0, 1 << 4),
+        // Family 6, model 3, stepping 3: a P6-class core.
+        1 => (0x0000_0633, 0, 0, FEATURES | cpu.fpu_cpuid_bits()),
         _ => (0, 0, 0, 0),
     };
     cpu.regs[0] = a;
@@ -117,6 +128,9 @@ pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resu
 
 /// The time-stamp counter runs at one tick per retired instruction.
 pub(crate) fn rdtsc<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+    if cpu.cr4 & CR4_TSD != 0 && cpu.cpl != 0 && cpu.protected() {
+        return Err(Fault::GP0);
+    }
     let t = cpu.icount.wrapping_add(cpu.tsc_offset);
     cpu.regs[0] = t as u32;
     cpu.regs[2] = (t >> 32) as u32;
@@ -184,14 +198,20 @@ pub(crate) fn clts<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resul
 
 impl<B: Bus> Cpu<B> {
     pub(crate) fn set_cr0(&mut self, v: u32) -> Result<()> {
-        // PG without PE is invalid; reserved bits are ignored.
-        if v & (1 << 31) != 0 && v & CR0_PE == 0 {
+        // PG without PE, or NW without CD, is invalid.
+        if (v & CR0_PG != 0 && v & CR0_PE == 0) || (v & CR0_NW != 0 && v & CR0_CD == 0) {
             return Err(Fault::GP0);
         }
         let old = self.cr0;
-        self.cr0 = v | CR0_ET;
-        if (old ^ self.cr0) & 0x8000_0001 != 0 {
+        self.cr0 = (v & CR0_WRITABLE) | CR0_ET;
+        if (old ^ self.cr0) & (CR0_PG | CR0_PE | CR0_WP) != 0 {
             self.tlb.flush();
+        }
+        if (old ^ self.cr0) & CR0_PE != 0 {
+            if self.cr0 & CR0_PE == 0 {
+                self.set_cpl(0);
+            }
+            self.refresh_segs();
         }
         self.stop_block = true;
         Ok(())
@@ -221,12 +241,14 @@ pub(crate) fn mov_cr_r<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Re
         2 => cpu.cr2 = v,
         3 => {
             cpu.cr3 = v & 0xFFFF_F018;
-            cpu.tlb.flush();
+            cpu.tlb.flush_nonglobal();
         }
         4 => {
-            // No CR4 features are implemented on this model yet.
-            if v != 0 {
+            if v & !cpu.cr4_writable() != 0 {
                 return Err(Fault::GP0);
+            }
+            if (cpu.cr4 ^ v) & (CR4_PSE | CR4_PGE) != 0 {
+                cpu.tlb.flush();
             }
             cpu.cr4 = v;
         }
@@ -265,5 +287,144 @@ pub(crate) fn cache_op<B: Bus, const TLB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, 
     if TLB {
         cpu.tlb.flush();
     }
+    Ok(())
+}
+
+const CR0_WRITABLE: u32 = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
+
+impl<B: Bus> Cpu<B> {
+    pub(crate) fn cr4_writable(&self) -> u32 {
+        CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | self.fpu_cr4_bits()
+    }
+
+    /// CPUID feature bits contributed by the FPU/SIMD units once present.
+    pub(crate) fn fpu_cpuid_bits(&self) -> u32 {
+        0
+    }
+
+    pub(crate) fn fpu_cr4_bits(&self) -> u32 {
+        0
+    }
+}
+
+/// MSR numbers this model implements.
+const MSR_TSC: u32 = 0x10;
+const MSR_BIOS_SIGN_ID: u32 = 0x8B;
+const MSR_MTRRCAP: u32 = 0xFE;
+const MSR_SYSENTER_CS: u32 = 0x174;
+const MSR_SYSENTER_ESP: u32 = 0x175;
+const MSR_SYSENTER_EIP: u32 = 0x176;
+const MSR_MTRR_PHYS: u32 = 0x200;
+const MSR_MTRR_FIX64K: u32 = 0x250;
+const MSR_MTRR_FIX16K: u32 = 0x258;
+const MSR_MTRR_FIX4K: u32 = 0x268;
+const MSR_MTRR_DEF_TYPE: u32 = 0x2FF;
+/// MTRRcap: 8 variable ranges, fixed ranges supported, no write-combining.
+const MTRRCAP: u64 = 0x108;
+
+impl<B: Bus> Cpu<B> {
+    fn mtrr_fixed_index(msr: u32) -> Option<usize> {
+        match msr {
+            MSR_MTRR_FIX64K => Some(0),
+            MSR_MTRR_FIX16K | 0x259 => Some(1 + (msr - MSR_MTRR_FIX16K) as usize),
+            MSR_MTRR_FIX4K..=0x26F => Some(3 + (msr - MSR_MTRR_FIX4K) as usize),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn read_msr(&self, msr: u32) -> Option<u64> {
+        Some(match msr {
+            MSR_TSC => self.icount.wrapping_add(self.tsc_offset),
+            MSR_BIOS_SIGN_ID => 0,
+            MSR_MTRRCAP => MTRRCAP,
+            MSR_SYSENTER_CS => self.msr.sysenter_cs as u64,
+            MSR_SYSENTER_ESP => self.msr.sysenter_esp as u64,
+            MSR_SYSENTER_EIP => self.msr.sysenter_eip as u64,
+            MSR_MTRR_PHYS..=0x20F => self.msr.mtrr_var[(msr - MSR_MTRR_PHYS) as usize],
+            MSR_MTRR_DEF_TYPE => self.msr.mtrr_def_type,
+            _ => self.msr.mtrr_fixed[Self::mtrr_fixed_index(msr)?],
+        })
+    }
+
+    pub(crate) fn write_msr(&mut self, msr: u32, v: u64) -> bool {
+        match msr {
+            MSR_TSC => self.tsc_offset = v.wrapping_sub(self.icount),
+            MSR_BIOS_SIGN_ID => {}
+            MSR_SYSENTER_CS => self.msr.sysenter_cs = v as u32,
+            MSR_SYSENTER_ESP => self.msr.sysenter_esp = v as u32,
+            MSR_SYSENTER_EIP => self.msr.sysenter_eip = v as u32,
+            // Physical addresses are 36 bits wide: higher bits are reserved.
+            MSR_MTRR_PHYS..=0x20F => {
+                if v >> 36 != 0 {
+                    return false;
+                }
+                self.msr.mtrr_var[(msr - MSR_MTRR_PHYS) as usize] = v
+            }
+            MSR_MTRR_DEF_TYPE => {
+                if v & !0xCFF != 0 {
+                    return false;
+                }
+                self.msr.mtrr_def_type = v
+            }
+            _ => match Self::mtrr_fixed_index(msr) {
+                Some(i) => self.msr.mtrr_fixed[i] = v,
+                None => return false,
+            },
+        }
+        true
+    }
+}
+
+pub(crate) fn rdmsr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+    require_cpl0(cpu)?;
+    let v = cpu.read_msr(cpu.regs[1]).ok_or(Fault::GP0)?;
+    cpu.regs[0] = v as u32;
+    cpu.regs[2] = (v >> 32) as u32;
+    Ok(())
+}
+
+pub(crate) fn wrmsr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+    require_cpl0(cpu)?;
+    let v = (cpu.regs[2] as u64) << 32 | cpu.regs[0] as u64;
+    if !cpu.write_msr(cpu.regs[1], v) {
+        return Err(Fault::GP0);
+    }
+    Ok(())
+}
+
+/// Flat 4 GiB segments that SYSENTER/SYSEXIT load without reading the GDT.
+fn flat(selector: u16, code: bool, dpl: u16) -> Segment {
+    let typ = if code { 0x1B } else { 0x13 };
+    Segment { selector, base: 0, limit: u32::MAX, attr: 0xC080 | (dpl << 5) | typ }
+}
+
+pub(crate) fn sysenter<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+    let cs = cpu.msr.sysenter_cs as u16 & !3;
+    if !cpu.protected() || cs == 0 {
+        return Err(Fault::GP0);
+    }
+    cpu.materialize_flags();
+    cpu.eflags &= !(FLAG_VM | FLAG_IF | FLAG_RF);
+    cpu.set_cpl(0);
+    cpu.set_seg(SegReg::Cs as u8, flat(cs, true, 0));
+    cpu.set_seg(SegReg::Ss as u8, flat(cs.wrapping_add(8), false, 0));
+    cpu.refresh_segs();
+    cpu.regs[4] = cpu.msr.sysenter_esp;
+    cpu.eip = cpu.msr.sysenter_eip;
+    cpu.stop_block = true;
+    Ok(())
+}
+
+pub(crate) fn sysexit<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+    let cs = cpu.msr.sysenter_cs as u16 & !3;
+    if !cpu.protected() || cpu.v86() || cpu.cpl != 0 || cs == 0 {
+        return Err(Fault::GP0);
+    }
+    cpu.set_cpl(3);
+    cpu.set_seg(SegReg::Cs as u8, flat(cs.wrapping_add(16) | 3, true, 3));
+    cpu.set_seg(SegReg::Ss as u8, flat(cs.wrapping_add(24) | 3, false, 3));
+    cpu.regs[4] = cpu.regs[1];
+    cpu.eip = cpu.regs[2];
+    cpu.stop_block = true;
     Ok(())
 }
