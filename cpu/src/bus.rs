@@ -29,6 +29,11 @@ pub trait Bus {
     /// Port output; returns true when the machine must regain control before
     /// the next instruction (a device rescheduled, an exit was requested).
     fn io_out(&mut self, port: u16, size: u8, value: u32) -> bool;
+    /// Called with the retired-instruction count right before every port
+    /// access and every slow (MMIO) memory access, so devices see exact
+    /// virtual time.
+    #[inline(always)]
+    fn sync(&mut self, _icount: u64) {}
     /// The INTR line.
     fn interrupt_pending(&mut self) -> bool;
     /// The INTA cycle: the vector of the highest-priority pending interrupt.

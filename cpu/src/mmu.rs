@@ -300,6 +300,7 @@ impl<B: Bus> Cpu<B> {
                     }
                 }
                 _ => {
+                    bus.sync(self.icount);
                     v |= (bus.read_slow(w.phys) as u32) << (8 * i);
                     i += 1;
                 }
@@ -332,7 +333,10 @@ impl<B: Bus> Cpu<B> {
                     }
                     bus.memory()[host] = byte;
                 }
-                _ => bus.write_slow(p, byte),
+                _ => {
+                    bus.sync(self.icount);
+                    bus.write_slow(p, byte)
+                }
             }
         }
         Ok(())

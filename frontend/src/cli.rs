@@ -38,6 +38,10 @@ pub struct Args {
     #[arg(long, value_name = "PORT=stdout|stderr|FILE", value_parser = parse_debugcon)]
     pub debugcon: Vec<(u16, String)>,
 
+    /// Where COM1's output goes: stdout, stderr, none or a file name.
+    #[arg(long, value_name = "stdout|stderr|none|FILE", default_value = "stdout")]
+    pub serial: String,
+
     /// Port of the QEMU-style isa-debug-exit device (writing v exits with (v << 1) | 1).
     #[arg(long, value_name = "PORT", default_value = "0xf4", value_parser = parse_port)]
     pub debug_exit: u16,

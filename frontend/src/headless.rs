@@ -24,13 +24,13 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     if args.debugcon.is_empty() {
         config.consoles.push((0xE9, Output::Stdout));
     }
+    if let Some(out) = open_output(&args.serial)? {
+        config.serial.push((0, out));
+    }
     for (port, sink) in &args.debugcon {
-        let out = match sink.as_str() {
-            "stdout" => Output::Stdout,
-            "stderr" => Output::Stderr,
-            path => Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?),
-        };
-        config.consoles.push((*port, out));
+        if let Some(out) = open_output(sink)? {
+            config.consoles.push((*port, out));
+        }
     }
     let mut machine = Machine::new(config)?;
     let (stop, elapsed) = run_machine(&mut machine, args);
@@ -52,7 +52,7 @@ pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
             break End::Stop(Stop::InstructionLimit);
         }
         match machine.run(left.min(SLICE)) {
-            Stop::InstructionLimit => {}
+            Stop::InstructionLimit | Stop::Yield => {}
             stop => break End::Stop(stop),
         }
         if let Some(t) = args.timeout {
@@ -70,7 +70,7 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     let eip = machine.cpu().eip();
     let code = match end {
         End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
-        End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle)) => {
+        End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle | Stop::Yield)) => {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0
         }
@@ -92,4 +92,14 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
         eprintln!("instructions: {n} in {secs:.3} s ({mips:.1} MIPS)");
     }
     code
+}
+
+/// `stdout`, `stderr`, `none` or a file name.
+fn open_output(sink: &str) -> Result<Option<Output>, String> {
+    Ok(match sink {
+        "stdout" => Some(Output::Stdout),
+        "stderr" => Some(Output::Stderr),
+        "none" => None,
+        path => Some(Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?)),
+    })
 }

@@ -1,6 +1,15 @@
-//! The PC's bus as the CPU sees it: memory pages and the port map.
+//! The PC's bus as the CPU sees it: memory pages, the port map and the
+//! interrupt line. It owns the devices and dispatches to them with a
+//! `match` on the port number.
 
 use oxbox_cpu::{Bus, PageMap};
+use oxbox_devices::cmos::{Cmos, DateTime};
+use oxbox_devices::debug_exit::DebugExit;
+use oxbox_devices::debugcon::DebugCon;
+use oxbox_devices::pic::Pic;
+use oxbox_devices::pit::Pit;
+use oxbox_devices::uart::{Uart, COM1, COM2, COM3, COM4};
+use oxbox_devices::PortIo;
 
 use crate::memory::Memory;
 
@@ -8,6 +17,11 @@ use crate::memory::Memory;
 const PORT_SYSCTL_A: u16 = 0x92;
 const SYSCTL_A20: u8 = 0b0000_0010;
 const SYSCTL_RESET: u8 = 0b0000_0001;
+
+const IRQ_PIT: u8 = 0;
+const IRQ_COM2: u8 = 3;
+const IRQ_COM1: u8 = 4;
+const IRQ_RTC: u8 = 8;
 
 /// Requests the bus raised for the machine during the last CPU slice.
 #[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,21 +36,106 @@ pub struct Requests {
 
 pub struct PcBus {
     pub mem: Memory,
-    /// Debug console ports (Bochs/QEMU port E9h style) and the bytes
-    /// written to each since the machine last drained them.
-    pub consoles: Vec<(u16, Vec<u8>)>,
-    pub debug_exit_port: Option<u16>,
+    /// Retired instructions at the last `sync`.
+    icount: u64,
+    /// Virtual nanoseconds per retired instruction.
+    ns_per_insn: u64,
+    /// Virtual time skipped while the CPU was halted.
+    idle_ns: u64,
+    pub pic: Pic,
+    pub pit: Pit,
+    pub cmos: Cmos,
+    pub uarts: [Uart; 4],
+    pub consoles: Vec<DebugCon>,
+    pub debug_exit: Option<DebugExit>,
     pub requests: Requests,
     sysctl_a: u8,
 }
 
 impl PcBus {
-    pub fn new(mem: Memory) -> Self {
-        PcBus { mem, consoles: Vec::new(), debug_exit_port: Some(0xF4), requests: Requests::default(), sysctl_a: SYSCTL_A20 }
+    pub fn new(mem: Memory, ns_per_insn: u64, rtc_start: DateTime) -> Self {
+        let mut cmos = Cmos::new(rtc_start);
+        cmos.set_memory_size(mem.ram_size as u64, 0);
+        let mut bus = PcBus {
+            mem,
+            icount: 0,
+            ns_per_insn: ns_per_insn.max(1),
+            idle_ns: 0,
+            pic: Pic::new(),
+            pit: Pit::new(),
+            cmos,
+            uarts: [Uart::new(COM1), Uart::new(COM2), Uart::new(COM3), Uart::new(COM4)],
+            consoles: Vec::new(),
+            debug_exit: None,
+            requests: Requests::default(),
+            sysctl_a: SYSCTL_A20,
+        };
+        bus.refresh_irqs();
+        bus
     }
 
     pub fn set_a20_latch(&mut self, on: bool) {
         self.sysctl_a = if on { self.sysctl_a | SYSCTL_A20 } else { self.sysctl_a & !SYSCTL_A20 };
+    }
+
+    /// Virtual time in nanoseconds at instruction count `icount`.
+    pub fn time_at(&self, icount: u64) -> u64 {
+        icount.saturating_mul(self.ns_per_insn).saturating_add(self.idle_ns)
+    }
+
+    pub fn now(&self) -> u64 {
+        self.time_at(self.icount)
+    }
+
+    pub fn ns_per_insn(&self) -> u64 {
+        self.ns_per_insn
+    }
+
+    /// Lets virtual time run forward while the CPU is halted.
+    pub fn skip_to(&mut self, icount: u64, t: u64) {
+        self.icount = icount;
+        let now = self.now();
+        if t > now {
+            self.idle_ns += t - now;
+        }
+    }
+
+    /// Brings timer devices up to `now` and copies their outputs to the PIC.
+    pub fn service(&mut self, icount: u64) {
+        self.icount = icount;
+        let now = self.now();
+        self.cmos.update(now);
+        for u in &mut self.uarts {
+            u.update(now);
+        }
+        self.refresh_irqs();
+    }
+
+    /// The earliest virtual time a device output may change.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let now = self.now();
+        let mut d = self.pit.next_deadline(now);
+        for x in [self.cmos.next_deadline(now)].into_iter().chain(self.uarts.iter().map(|u| u.next_deadline(now))) {
+            d = match (d, x) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        d
+    }
+
+    fn refresh_irqs(&mut self) {
+        let now = self.now();
+        let irq0 = self.pit.poll_irq0(now);
+        self.pic.set_irq_sample(IRQ_PIT, irq0);
+        self.pic.set_irq(IRQ_RTC, self.cmos.irq());
+        self.pic.set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
+        self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
+    }
+
+    /// The UART for a port, if the port belongs to one.
+    fn uart_for(&mut self, port: u16) -> Option<&mut Uart> {
+        self.uarts.iter_mut().find(|u| (u.base()..u.base() + 8).contains(&port))
     }
 }
 
@@ -58,40 +157,62 @@ impl Bus for PcBus {
         log::trace!("write {value:#04x} to unmapped or read-only {phys:#010x} ignored");
     }
 
+    #[inline(always)]
+    fn sync(&mut self, icount: u64) {
+        self.icount = icount;
+    }
+
     fn io_in(&mut self, port: u16, size: u8) -> u32 {
+        let now = self.now();
         let ones = match size {
             1 => 0xFF,
             2 => 0xFFFF,
             _ => u32::MAX,
         };
-        if self.consoles.iter().any(|(p, _)| *p == port) {
-            // Bochs's port E9h hack reads back 0xE9 so guests can detect it.
-            return 0xE9;
+        if let Some(c) = self.consoles.iter_mut().find(|c| c.port() == port) {
+            return c.read(port, size, now);
         }
-        match port {
+        let v = match port {
+            0x20 | 0x21 | 0xA0 | 0xA1 | 0x4D0 | 0x4D1 => self.pic.read(port, size, now),
+            0x40..=0x43 | 0x61 => {
+                let v = self.pit.read(port, size, now);
+                self.refresh_irqs();
+                v
+            }
+            0x70..=0x71 => {
+                let v = self.cmos.read(port, size, now);
+                self.refresh_irqs();
+                v
+            }
             PORT_SYSCTL_A => self.sysctl_a as u32 | (ones & !0xFF),
             _ => {
+                if let Some(u) = self.uart_for(port) {
+                    let v = u.read(port, size, now);
+                    self.refresh_irqs();
+                    return v;
+                }
                 log::trace!("in {port:#06x} (size {size}) from nothing");
                 ones
             }
-        }
+        };
+        v
     }
 
     fn io_out(&mut self, port: u16, size: u8, value: u32) -> bool {
-        if let Some((_, buf)) = self.consoles.iter_mut().find(|(p, _)| *p == port) {
-            buf.push(value as u8);
+        let now = self.now();
+        if let Some(c) = self.consoles.iter_mut().find(|c| c.port() == port) {
+            c.write(port, size, value, now);
             return false;
         }
-        if Some(port) == self.debug_exit_port {
-            let v = match size {
-                1 => value & 0xFF,
-                2 => value & 0xFFFF,
-                _ => value,
-            };
-            self.requests.exit = Some(((v << 1) | 1) as i32);
+        if let Some(d) = self.debug_exit.as_mut().filter(|d| d.port() == port) {
+            d.write(port, size, value, now);
+            self.requests.exit = d.take_exit();
             return true;
         }
         match port {
+            0x20 | 0x21 | 0xA0 | 0xA1 | 0x4D0 | 0x4D1 => self.pic.write(port, size, value, now),
+            0x40..=0x43 | 0x61 => self.pit.write(port, size, value, now),
+            0x70..=0x71 => self.cmos.write(port, size, value, now),
             PORT_SYSCTL_A => {
                 let v = value as u8;
                 let old = self.sysctl_a;
@@ -102,21 +223,27 @@ impl Bus for PcBus {
                 if v & SYSCTL_RESET != 0 && old & SYSCTL_RESET == 0 {
                     self.requests.reset = true;
                 }
-                self.requests.a20.is_some() || self.requests.reset
+                return self.requests.a20.is_some() || self.requests.reset;
             }
-            _ => {
-                log::trace!("out {port:#06x} (size {size}) = {value:#x} to nothing");
-                false
-            }
+            _ => match self.uart_for(port) {
+                Some(u) => u.write(port, size, value, now),
+                None => {
+                    log::trace!("out {port:#06x} (size {size}) = {value:#x} to nothing");
+                    return false;
+                }
+            },
         }
+        // A device was programmed: its outputs and deadlines may have moved.
+        self.refresh_irqs();
+        true
     }
 
+    #[inline(always)]
     fn interrupt_pending(&mut self) -> bool {
-        false
+        self.pic.interrupt_pending()
     }
 
     fn acknowledge_interrupt(&mut self) -> u8 {
-        // No interrupt controller yet: a spurious IRQ7 vector.
-        0x0F
+        self.pic.acknowledge()
     }
 }

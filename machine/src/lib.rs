@@ -21,9 +21,14 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use oxbox_cpu::{Cpu, CpuModel, Exit};
+use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use bus::PcBus;
+pub use oxbox_devices as devices;
+pub use oxbox_devices::cmos::DateTime;
+
+/// Default virtual clock: 100 million instructions per virtual second.
+pub const DEFAULT_IPS: u64 = 100_000_000;
 pub use memory::MAX_ROM;
 pub use oxbox_cpu as cpu;
 
@@ -48,11 +53,28 @@ pub struct Config {
     pub debug_exit_port: Option<u16>,
     /// The A20 gate at power-on (QEMU and Bochs start with it enabled).
     pub a20: bool,
+    /// Serial ports (0 = COM1 ... 3 = COM4) and where their output goes.
+    pub serial: Vec<(usize, Output)>,
+    /// Guest instructions per virtual second: the rate at which virtual
+    /// time advances with retired instructions.
+    pub ips: u64,
+    /// The RTC's date and time at power-on. The default is a fixed date so
+    /// headless runs are deterministic.
+    pub rtc_start: DateTime,
 }
 
 impl Config {
     pub fn new(rom: Vec<u8>) -> Self {
-        Config { ram_size: 16 << 20, rom, consoles: Vec::new(), debug_exit_port: Some(0xF4), a20: true }
+        Config {
+            ram_size: 16 << 20,
+            rom,
+            consoles: Vec::new(),
+            debug_exit_port: Some(0xF4),
+            a20: true,
+            serial: Vec::new(),
+            ips: DEFAULT_IPS,
+            rtc_start: DateTime { year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 },
+        }
     }
 }
 
@@ -123,6 +145,9 @@ pub enum Stop {
     Idle,
     /// A fault while delivering a double fault.
     TripleFault,
+    /// The CPU sat halted while a long stretch of virtual time passed;
+    /// nothing is wrong, call `run` again.
+    Yield,
 }
 
 impl fmt::Display for Stop {
@@ -133,6 +158,7 @@ impl fmt::Display for Stop {
             Stop::HaltedInterruptsOff => f.write_str("CPU halted with interrupts disabled"),
             Stop::Idle => f.write_str("CPU halted and no device can wake it"),
             Stop::TripleFault => f.write_str("triple fault: the processor shut down"),
+            Stop::Yield => f.write_str("halted, waiting for the next device event"),
         }
     }
 }
@@ -142,8 +168,14 @@ pub struct Machine {
     cpu: Cpu<PcBus>,
     bus: PcBus,
     outputs: Vec<(u16, Output)>,
+    serial_outputs: Vec<(usize, Output)>,
     captured: Vec<(u16, Vec<u8>)>,
+    serial_captured: [Vec<u8>; 4],
+    scratch: Vec<u8>,
 }
+
+/// Virtual time a halted CPU may skip in one `run` call before it yields.
+const MAX_IDLE_NS: u64 = 100_000_000;
 
 impl Machine {
     pub fn new(config: Config) -> Result<Self, Error> {
@@ -160,14 +192,25 @@ impl Machine {
             )));
         }
         let ram = config.ram_size.div_ceil(4096) * 4096;
+        if config.ips == 0 || config.ips > 1_000_000_000 {
+            return Err(Error::BadConfig(format!("instructions per second must be 1 to 10^9, not {}", config.ips)));
+        }
         let mem = memory::Memory::new(ram, &pad_rom(config.rom));
-        let mut bus = PcBus::new(mem);
-        bus.debug_exit_port = config.debug_exit_port;
-        bus.consoles = config.consoles.iter().map(|(p, _)| (*p, Vec::new())).collect();
+        let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
+        bus.debug_exit = config.debug_exit_port.map(oxbox_devices::debug_exit::DebugExit::new);
+        bus.consoles = config.consoles.iter().map(|(p, _)| oxbox_devices::debugcon::DebugCon::new(*p)).collect();
         bus.set_a20_latch(config.a20);
         let mut cpu = Cpu::new(CpuModel::I486);
         cpu.set_a20(config.a20);
-        Ok(Machine { cpu, bus, outputs: config.consoles, captured: Vec::new() })
+        Ok(Machine {
+            cpu,
+            bus,
+            outputs: config.consoles,
+            serial_outputs: config.serial,
+            captured: Vec::new(),
+            serial_captured: Default::default(),
+            scratch: Vec::new(),
+        })
     }
 
     pub fn cpu(&self) -> &Cpu<PcBus> {
@@ -182,22 +225,54 @@ impl Machine {
         self.cpu.instruction_count()
     }
 
+    /// Bytes a [`Output::Capture`] serial port (0 = COM1) sent so far.
+    pub fn serial_captured(&self, com: usize) -> &[u8] {
+        self.serial_captured.get(com).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Feeds bytes to a serial port's receiver (0 = COM1).
+    pub fn serial_input(&mut self, com: usize, bytes: &[u8]) {
+        let now = self.bus.time_at(self.cpu.instruction_count());
+        if let Some(u) = self.bus.uarts.get_mut(com) {
+            u.push_input(bytes, now);
+        }
+    }
+
+    /// Virtual time in nanoseconds since power-on.
+    pub fn virtual_time_ns(&self) -> u64 {
+        self.bus.time_at(self.cpu.instruction_count())
+    }
+
     /// Bytes a [`Output::Capture`] console received so far.
     pub fn captured(&self, port: u16) -> &[u8] {
         self.captured.iter().find(|(p, _)| *p == port).map(|(_, v)| v.as_slice()).unwrap_or(&[])
     }
 
     /// Runs until the guest stops or `max_instructions` more have retired.
+    ///
+    /// The CPU runs in slices that end at the next device deadline; devices
+    /// are brought up to date between slices. A halted CPU skips virtual
+    /// time straight to the next deadline.
     pub fn run(&mut self, max_instructions: u64) -> Stop {
         let target = self.cpu.instruction_count().saturating_add(max_instructions);
+        let mut idle = 0u64;
         loop {
-            let left = target - self.cpu.instruction_count();
+            let icount = self.cpu.instruction_count();
+            self.bus.service(icount);
+            let left = target - icount;
             if left == 0 {
-                self.drain_consoles();
+                self.drain_outputs();
                 return Stop::InstructionLimit;
             }
-            let exit = self.cpu.run(&mut self.bus, left);
-            self.drain_consoles();
+            let now = self.bus.time_at(icount);
+            let deadline = self.bus.next_deadline();
+            let budget = match deadline {
+                Some(d) if d > now => left.min((d - now).div_ceil(self.bus.ns_per_insn())),
+                Some(_) => left.min(1),
+                None => left,
+            };
+            let exit = self.cpu.run(&mut self.bus, budget);
+            self.drain_outputs();
             let req = std::mem::take(&mut self.bus.requests);
             if let Some(on) = req.a20 {
                 self.cpu.set_a20(on);
@@ -211,43 +286,80 @@ impl Machine {
             match exit {
                 Exit::Budget | Exit::Attention => {}
                 Exit::Halted => {
-                    return if self.cpu.eflags() & oxbox_cpu::FLAG_IF == 0 {
-                        Stop::HaltedInterruptsOff
-                    } else {
-                        Stop::Idle
-                    };
+                    if self.cpu.eflags() & oxbox_cpu::FLAG_IF == 0 {
+                        return Stop::HaltedInterruptsOff;
+                    }
+                    let icount = self.cpu.instruction_count();
+                    self.bus.service(icount);
+                    if self.bus.interrupt_pending() {
+                        continue;
+                    }
+                    let now = self.bus.time_at(icount);
+                    match self.bus.next_deadline() {
+                        Some(d) => {
+                            let d = d.max(now);
+                            idle += d - now;
+                            self.bus.skip_to(icount, d);
+                            if idle > MAX_IDLE_NS {
+                                return Stop::Yield;
+                            }
+                        }
+                        None => return Stop::Idle,
+                    }
                 }
                 Exit::TripleFault => return Stop::TripleFault,
             }
         }
     }
 
-    /// Moves console bytes to their sinks.
-    fn drain_consoles(&mut self) {
-        for (port, buf) in &mut self.bus.consoles {
-            if buf.is_empty() {
+    /// Moves debug-console and serial bytes to their sinks.
+    fn drain_outputs(&mut self) {
+        for con in &mut self.bus.consoles {
+            let port = con.port();
+            self.scratch.clear();
+            con.drain_output(&mut self.scratch);
+            if self.scratch.is_empty() {
                 continue;
             }
-            let Some((_, out)) = self.outputs.iter_mut().find(|(p, _)| p == port) else { continue };
-            let res = match out {
-                Output::Stdout => {
-                    let mut o = std::io::stdout().lock();
-                    o.write_all(buf).and_then(|_| o.flush())
+            let Some((_, out)) = self.outputs.iter_mut().find(|(p, _)| *p == port) else { continue };
+            if let Output::Capture = out {
+                match self.captured.iter_mut().find(|(p, _)| *p == port) {
+                    Some((_, v)) => v.extend_from_slice(&self.scratch),
+                    None => self.captured.push((port, self.scratch.clone())),
                 }
-                Output::Stderr => std::io::stderr().write_all(buf),
-                Output::File(f) => f.write_all(buf),
-                Output::Capture => {
-                    match self.captured.iter_mut().find(|(p, _)| p == port) {
-                        Some((_, v)) => v.extend_from_slice(buf),
-                        None => self.captured.push((*port, buf.clone())),
-                    }
-                    Ok(())
-                }
-            };
-            if let Err(e) = res {
+            } else if let Err(e) = write_out(out, &self.scratch) {
                 log::warn!("debug console on port {port:#x}: {e}");
             }
-            buf.clear();
         }
+        for (com, out) in &mut self.serial_outputs {
+            let Some(u) = self.bus.uarts.get_mut(*com) else { continue };
+            self.scratch.clear();
+            u.drain_output(&mut self.scratch);
+            if self.scratch.is_empty() {
+                continue;
+            }
+            if let Output::Capture = out {
+                self.serial_captured[*com].extend_from_slice(&self.scratch);
+            } else if let Err(e) = write_out(out, &self.scratch) {
+                log::warn!("serial port COM{}: {e}", *com + 1);
+            }
+        }
+        // Ports nobody listens to must not grow without bound.
+        for u in &mut self.bus.uarts {
+            self.scratch.clear();
+            u.drain_output(&mut self.scratch);
+        }
+    }
+}
+
+fn write_out(out: &mut Output, bytes: &[u8]) -> std::io::Result<()> {
+    match out {
+        Output::Stdout => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(bytes).and_then(|_| o.flush())
+        }
+        Output::Stderr => std::io::stderr().write_all(bytes),
+        Output::File(f) => f.write_all(bytes),
+        Output::Capture => Ok(()),
     }
 }
