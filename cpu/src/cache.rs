@@ -15,6 +15,8 @@ pub(crate) struct Block<B: Bus> {
     pub ops: Box<[Op<B>]>,
     /// The decoding mode the ops were made for (see `Cpu::decode_mode`).
     pub mode: u8,
+    /// How many code bytes the ops cover, for the CS limit check.
+    pub bytes: u32,
 }
 
 struct PageCode<B: Bus> {

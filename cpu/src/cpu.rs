@@ -256,6 +256,53 @@ impl<B: Bus> Cpu<B> {
         }
     }
 
+    /// Puts the CPU in 32-bit protected mode at CPL 0 with flat 4 GiB code
+    /// (`cs`) and data (`ds`, also in ES, SS, FS, GS) segments and the GDT
+    /// at `gdt_base`, paging off and interrupts disabled: the state boot
+    /// protocols (Linux 32-bit entry, multiboot) hand over in.
+    pub fn enter_protected_flat(&mut self, gdt_base: u32, gdt_limit: u16, cs: u16, ds: u16) {
+        self.gdtr = (gdt_base, gdt_limit);
+        self.cr0 |= CR0_PE;
+        self.set_cpl(0);
+        self.eflags = crate::flags::FLAG_FIXED;
+        self.lazy = Lazy::none();
+        let data = Segment { selector: ds, base: 0, limit: u32::MAX, attr: 0xC093 };
+        for s in [SegReg::Es, SegReg::Ss, SegReg::Ds, SegReg::Fs, SegReg::Gs] {
+            self.set_seg(s as u8, data);
+        }
+        self.set_seg(SegReg::Cs as u8, Segment { selector: cs, base: 0, limit: u32::MAX, attr: 0xC09B });
+        self.tlb.flush();
+    }
+
+    /// Advances the time-stamp counter without retiring instructions: the
+    /// machine calls this when it skips virtual time while the CPU halts,
+    /// so the TSC keeps pace with virtual time.
+    pub fn advance_tsc(&mut self, ticks: u64) {
+        self.tsc_offset = self.tsc_offset.wrapping_add(ticks);
+    }
+
+    /// GDTR as (base, limit).
+    pub fn gdtr(&self) -> (u32, u16) {
+        self.gdtr
+    }
+
+    /// IDTR as (base, limit).
+    pub fn idtr(&self) -> (u32, u16) {
+        self.idtr
+    }
+
+    pub fn cr2(&self) -> u32 {
+        self.cr2
+    }
+
+    pub fn cr3(&self) -> u32 {
+        self.cr3
+    }
+
+    pub fn cr4(&self) -> u32 {
+        self.cr4
+    }
+
     /// Current privilege level.
     pub fn cpl(&self) -> u8 {
         self.cpl

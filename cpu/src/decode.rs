@@ -125,6 +125,7 @@ fn lockable(i: &Instruction) -> bool {
             | Mnemonic::Btr
             | Mnemonic::Bts
             | Mnemonic::Cmpxchg
+            | Mnemonic::Cmpxchg8b
             | Mnemonic::Dec
             | Mnemonic::Inc
             | Mnemonic::Neg
@@ -206,12 +207,40 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
         system::ud::<B>
     } else if is_fpu(i) {
         system::esc_nofpu::<B>
+    } else if let Some(h) = legacy_alias::<B>(i, &mut op) {
+        // Newer encodings that older processors execute as something else.
+        h
     } else if !allowed(i) || (i.has_lock_prefix() && !lockable(i)) {
         system::ud::<B>
     } else {
         select::<B>(i, &mut op)
     };
     (op, ends)
+}
+
+/// Encodings that later extensions gave a meaning to but that a P6
+/// executes as the older instruction: F3 0F BC/BD (TZCNT/LZCNT) are BSF/BSR
+/// with an ignored REP prefix, F3 0F 1E FA/FB (ENDBR) are hint NOPs.
+fn legacy_alias<B: Bus>(i: &Instruction, _op: &mut Op<B>) -> Option<Handler<B>> {
+    let w0 = width(i, 0);
+    let mem1 = kind(i, 1) == Kind::Mem;
+    match i.mnemonic() {
+        Mnemonic::Tzcnt | Mnemonic::Lzcnt => {
+            let rev = i.mnemonic() == Mnemonic::Lzcnt;
+            Some(match (w0, mem1, rev) {
+                (16, false, false) => bits::bsf::<B, false, 16, false>,
+                (16, true, false) => bits::bsf::<B, false, 16, true>,
+                (16, false, true) => bits::bsf::<B, true, 16, false>,
+                (16, true, true) => bits::bsf::<B, true, 16, true>,
+                (_, false, false) => bits::bsf::<B, false, 32, false>,
+                (_, true, false) => bits::bsf::<B, false, 32, true>,
+                (_, false, true) => bits::bsf::<B, true, 32, false>,
+                (_, true, true) => bits::bsf::<B, true, 32, true>,
+            })
+        }
+        Mnemonic::Endbr32 | Mnemonic::Endbr64 => Some(system::nop::<B>),
+        _ => None,
+    }
 }
 
 /// The two-operand form from the operand kinds.

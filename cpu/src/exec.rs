@@ -103,46 +103,63 @@ impl<B: Bus> Cpu<B> {
         if self.eip > cs.limit {
             return Err(Fault::GP0);
         }
+        // Code bytes up to the CS limit: an instruction that runs past it
+        // raises #GP(0) (it does not wrap as on an 8086).
+        let room = (cs.limit - self.eip) as usize + 1;
         let lin = cs.base.wrapping_add(self.eip);
         let mode = self.decode_mode();
         if let Some(host) = self.code_host(bus, lin)? {
             if let Some(b) = self.cache.lookup(host, mode) {
-                return Ok(b);
+                if b.bytes as usize <= room {
+                    return Ok(b);
+                }
             }
             let page_end = (host & !0xFFF) + 0x1000;
+            let end = page_end.min(host.saturating_add(room));
             let mut ops = Vec::with_capacity(16);
             let used = {
-                let bytes = &bus.memory()[host..page_end];
+                let bytes = &bus.memory()[host..end];
                 decode::decode_block(bytes, self.eip, self.code32(), MAX_BLOCK_OPS, &mut ops)
             };
             if !ops.is_empty() {
-                let block = Rc::new(Block { ops: ops.into_boxed_slice(), mode });
+                let block = Rc::new(Block { ops: ops.into_boxed_slice(), mode, bytes: used as u32 });
                 if self.cache.insert(host, used, block.clone()) {
                     self.code_page_added();
                 }
                 return Ok(block);
             }
         }
-        // Code in MMIO space, or an instruction straddling a page: decode
-        // one instruction from bytes fetched one by one; not cached.
+        // Code in MMIO space, or an instruction straddling a page or the CS
+        // limit: decode one instruction from bytes fetched one by one; not
+        // cached.
         let mut buf = [0u8; 15];
+        let want = buf.len().min(room);
         let mut got = 0;
-        for (i, b) in buf.iter_mut().enumerate() {
+        let mut fetch_fault = None;
+        for (i, b) in buf[..want].iter_mut().enumerate() {
             match self.code_byte(bus, lin.wrapping_add(i as u32)) {
                 Ok(v) => {
                     *b = v;
                     got = i + 1;
                 }
                 Err(f) if i == 0 => return Err(f),
-                Err(_) => break,
+                Err(f) => {
+                    fetch_fault = Some(f);
+                    break;
+                }
             }
         }
         let mut ops = Vec::with_capacity(1);
-        decode::decode_block(&buf[..got], self.eip, self.code32(), 1, &mut ops);
+        let used = decode::decode_block(&buf[..got], self.eip, self.code32(), 1, &mut ops);
         if ops.is_empty() {
-            return Err(Fault::UD);
+            // The bytes ran out before the instruction did.
+            return Err(match fetch_fault {
+                Some(f) => f,
+                None if got == room => Fault::GP0,
+                None => Fault::UD,
+            });
         }
-        Ok(Rc::new(Block { ops: ops.into_boxed_slice(), mode }))
+        Ok(Rc::new(Block { ops: ops.into_boxed_slice(), mode, bytes: used as u32 }))
     }
 
     /// Delivers an exception raised by the instruction that began at `start`.

@@ -97,7 +97,10 @@ pub(crate) fn shift<B: Bus, const K: u8, const W: u32, const MEM: bool, const C:
             let r = v >> count;
             let cf = (v >> (count - 1)) & 1 != 0;
             cpu.set_rm::<W, MEM>(bus, op, r)?;
-            cpu.set_shift_flags::<W>(r, cf, v & sb != 0);
+            // OF is defined for a count of 1 (the operand's old sign bit);
+            // for other counts it is taken from the last one-bit step, as a
+            // 286 and later cores record it: the sign of v >> (count - 1).
+            cpu.set_shift_flags::<W>(r, cf, (v >> (count - 1)) & sb != 0);
         }
         SAR => {
             let sv = if W == 8 {

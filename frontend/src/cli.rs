@@ -33,6 +33,22 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub rom: Option<PathBuf>,
 
+    /// Linux kernel (bzImage) to boot directly, without firmware.
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+
+    /// Initial ramdisk for --kernel.
+    #[arg(long, value_name = "FILE", requires = "kernel")]
+    pub initrd: Option<PathBuf>,
+
+    /// Kernel command line for --kernel.
+    #[arg(long, value_name = "CMDLINE", requires = "kernel", default_value = "console=ttyS0,115200")]
+    pub append: String,
+
+    /// Stop as soon as this text appears on a serial port or debug console (exit status 0).
+    #[arg(long, value_name = "TEXT")]
+    pub until: Option<String>,
+
     /// Debug console: bytes written to PORT go to stdout, stderr or FILE. Repeatable.
     /// Defaults to 0xE9=stdout.
     #[arg(long, value_name = "PORT=stdout|stderr|FILE", value_parser = parse_debugcon)]

@@ -13,11 +13,19 @@ use crate::suite;
 const SLICE: u64 = 20_000_000;
 
 pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
-    let Some(rom_path) = &args.rom else {
-        return suite::run(args);
+    let rom = match (&args.rom, &args.kernel) {
+        (Some(path), _) => oxbox_machine::load_rom(path)?,
+        (None, Some(_)) => Vec::new(),
+        (None, None) => return suite::run(args),
     };
-    let rom = oxbox_machine::load_rom(rom_path)?;
     let mut config = Config::new(rom);
+    if let Some(kernel) = &args.kernel {
+        config.linux = Some(oxbox_machine::LinuxBoot {
+            kernel: kernel.clone(),
+            initrd: args.initrd.clone(),
+            cmdline: args.append.clone(),
+        });
+    }
     config.ram_size = args.memory as usize * 1024 * 1024;
     config.a20 = !args.a20_off;
     config.debug_exit_port = Some(args.debug_exit);
@@ -33,6 +41,7 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         }
     }
     let mut machine = Machine::new(config)?;
+    machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
     let (stop, elapsed) = run_machine(&mut machine, args);
     Ok(report(&machine, stop, elapsed, args.stats))
 }
@@ -70,6 +79,7 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     let eip = machine.cpu().eip();
     let code = match end {
         End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
+        End::Stop(Stop::Marker) => 0,
         End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle | Stop::Yield)) => {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0

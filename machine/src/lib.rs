@@ -14,6 +14,7 @@
 //! ```
 
 mod bus;
+mod linux;
 mod memory;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use bus::PcBus;
+pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
 
@@ -58,6 +60,8 @@ pub struct Config {
     /// Guest instructions per virtual second: the rate at which virtual
     /// time advances with retired instructions.
     pub ips: u64,
+    /// Boot a Linux kernel directly instead of through firmware.
+    pub linux: Option<LinuxBoot>,
     /// The RTC's date and time at power-on. The default is a fixed date so
     /// headless runs are deterministic.
     pub rtc_start: DateTime,
@@ -73,6 +77,7 @@ impl Config {
             a20: true,
             serial: Vec::new(),
             ips: DEFAULT_IPS,
+            linux: None,
             rtc_start: DateTime { year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 },
         }
     }
@@ -145,6 +150,8 @@ pub enum Stop {
     Idle,
     /// A fault while delivering a double fault.
     TripleFault,
+    /// The stop marker appeared on a serial port or debug console.
+    Marker,
     /// The CPU sat halted while a long stretch of virtual time passed;
     /// nothing is wrong, call `run` again.
     Yield,
@@ -159,6 +166,7 @@ impl fmt::Display for Stop {
             Stop::Idle => f.write_str("CPU halted and no device can wake it"),
             Stop::TripleFault => f.write_str("triple fault: the processor shut down"),
             Stop::Yield => f.write_str("halted, waiting for the next device event"),
+            Stop::Marker => f.write_str("stop marker seen"),
         }
     }
 }
@@ -172,6 +180,11 @@ pub struct Machine {
     captured: Vec<(u16, Vec<u8>)>,
     serial_captured: [Vec<u8>; 4],
     scratch: Vec<u8>,
+    /// `run` stops when this byte string appears in any output.
+    marker: Option<Vec<u8>>,
+    /// The last output bytes, enough to find a marker split across drains.
+    tail: Vec<u8>,
+    marker_seen: bool,
 }
 
 /// Virtual time a halted CPU may skip in one `run` call before it yields.
@@ -179,7 +192,7 @@ const MAX_IDLE_NS: u64 = 100_000_000;
 
 impl Machine {
     pub fn new(config: Config) -> Result<Self, Error> {
-        if config.rom.len() > MAX_ROM || config.rom.is_empty() {
+        if config.rom.len() > MAX_ROM || (config.rom.is_empty() && config.linux.is_none()) {
             return Err(Error::BadConfig(format!(
                 "ROM image must be 1 to {MAX_ROM} bytes, not {}",
                 config.rom.len()
@@ -202,6 +215,9 @@ impl Machine {
         bus.set_a20_latch(config.a20);
         let mut cpu = Cpu::new(CpuModel::I486);
         cpu.set_a20(config.a20);
+        if let Some(boot) = &config.linux {
+            linux::load(boot, &mut cpu, &mut bus)?;
+        }
         Ok(Machine {
             cpu,
             bus,
@@ -210,6 +226,9 @@ impl Machine {
             captured: Vec::new(),
             serial_captured: Default::default(),
             scratch: Vec::new(),
+            marker: None,
+            tail: Vec::new(),
+            marker_seen: false,
         })
     }
 
@@ -236,6 +255,14 @@ impl Machine {
         if let Some(u) = self.bus.uarts.get_mut(com) {
             u.push_input(bytes, now);
         }
+    }
+
+    /// Makes `run` return [`Stop::Marker`] once `marker` has appeared in
+    /// the output of any serial port or debug console.
+    pub fn set_stop_marker(&mut self, marker: Option<&[u8]>) {
+        self.marker = marker.filter(|m| !m.is_empty()).map(|m| m.to_vec());
+        self.marker_seen = false;
+        self.tail.clear();
     }
 
     /// Virtual time in nanoseconds since power-on.
@@ -273,6 +300,10 @@ impl Machine {
             };
             let exit = self.cpu.run(&mut self.bus, budget);
             self.drain_outputs();
+            if self.marker_seen {
+                self.marker_seen = false;
+                return Stop::Marker;
+            }
             let req = std::mem::take(&mut self.bus.requests);
             if let Some(on) = req.a20 {
                 self.cpu.set_a20(on);
@@ -300,6 +331,7 @@ impl Machine {
                             let d = d.max(now);
                             idle += d - now;
                             self.bus.skip_to(icount, d);
+                            self.cpu.advance_tsc((d - now) / self.bus.ns_per_insn());
                             if idle > MAX_IDLE_NS {
                                 return Stop::Yield;
                             }
@@ -322,6 +354,7 @@ impl Machine {
                 continue;
             }
             let Some((_, out)) = self.outputs.iter_mut().find(|(p, _)| *p == port) else { continue };
+            watch(&self.marker, &mut self.tail, &mut self.marker_seen, &self.scratch);
             if let Output::Capture = out {
                 match self.captured.iter_mut().find(|(p, _)| *p == port) {
                     Some((_, v)) => v.extend_from_slice(&self.scratch),
@@ -338,6 +371,7 @@ impl Machine {
             if self.scratch.is_empty() {
                 continue;
             }
+            watch(&self.marker, &mut self.tail, &mut self.marker_seen, &self.scratch);
             if let Output::Capture = out {
                 self.serial_captured[*com].extend_from_slice(&self.scratch);
             } else if let Err(e) = write_out(out, &self.scratch) {
@@ -361,5 +395,19 @@ fn write_out(out: &mut Output, bytes: &[u8]) -> std::io::Result<()> {
         Output::Stderr => std::io::stderr().write_all(bytes),
         Output::File(f) => f.write_all(bytes),
         Output::Capture => Ok(()),
+    }
+}
+
+/// Looks for the stop marker in new output, keeping a short tail so a
+/// marker split across two drains is still found.
+fn watch(marker: &Option<Vec<u8>>, tail: &mut Vec<u8>, seen: &mut bool, new: &[u8]) {
+    let Some(m) = marker else { return };
+    tail.extend_from_slice(new);
+    if tail.windows(m.len()).any(|w| w == m.as_slice()) {
+        *seen = true;
+    }
+    let keep = m.len().saturating_sub(1);
+    if tail.len() > keep {
+        tail.drain(..tail.len() - keep);
     }
 }
