@@ -114,6 +114,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod block;
 pub mod cmos;
 pub mod debug_exit;
 pub mod debugcon;
