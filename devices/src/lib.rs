@@ -118,6 +118,7 @@ pub mod block;
 pub mod cmos;
 pub mod debug_exit;
 pub mod debugcon;
+pub mod dma;
 pub mod pic;
 pub mod pit;
 pub mod uart;
