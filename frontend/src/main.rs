@@ -2,6 +2,8 @@
 
 mod cli;
 mod headless;
+#[allow(dead_code)]
+mod keymap;
 mod suite;
 
 use std::process::ExitCode;

@@ -163,6 +163,28 @@ impl Bus for PcBus {
     }
 
     fn io_in(&mut self, port: u16, size: u8) -> u32 {
+        let v = self.port_read(port, size);
+        log::trace!(target: "oxbox::io", "in  {port:#06x}/{size} -> {v:#x}");
+        v
+    }
+
+    fn io_out(&mut self, port: u16, size: u8, value: u32) -> bool {
+        log::trace!(target: "oxbox::io", "out {port:#06x}/{size} <- {value:#x}");
+        self.port_write(port, size, value)
+    }
+
+    #[inline(always)]
+    fn interrupt_pending(&mut self) -> bool {
+        self.pic.interrupt_pending()
+    }
+
+    fn acknowledge_interrupt(&mut self) -> u8 {
+        self.pic.acknowledge()
+    }
+}
+
+impl PcBus {
+    fn port_read(&mut self, port: u16, size: u8) -> u32 {
         let now = self.now();
         let ones = match size {
             1 => 0xFF,
@@ -198,7 +220,7 @@ impl Bus for PcBus {
         v
     }
 
-    fn io_out(&mut self, port: u16, size: u8, value: u32) -> bool {
+    fn port_write(&mut self, port: u16, size: u8, value: u32) -> bool {
         let now = self.now();
         if let Some(c) = self.consoles.iter_mut().find(|c| c.port() == port) {
             c.write(port, size, value, now);
@@ -238,12 +260,4 @@ impl Bus for PcBus {
         true
     }
 
-    #[inline(always)]
-    fn interrupt_pending(&mut self) -> bool {
-        self.pic.interrupt_pending()
-    }
-
-    fn acknowledge_interrupt(&mut self) -> u8 {
-        self.pic.acknowledge()
-    }
 }
