@@ -7,6 +7,10 @@
 # status 1 (it wrote 0 failures to port F4h: QEMU exits with (v << 1) | 1).
 # Exit status: 0 if every ROM passes, 1 otherwise.
 #
+# Per-ROM QEMU options: a line "; qemu-args: ARGS" in the ROM's source
+# (NAME.asm beside NAME.bin) adds ARGS to that ROM's command line, e.g.
+# "; qemu-args: -cpu pentium2" for a ROM that needs P6 features.
+#
 # Environment: QEMU (default qemu-system-i386), TIMEOUT seconds (default 20).
 # Arguments: optional list of .bin files (default: all of roms/*.bin).
 set -u
@@ -31,10 +35,15 @@ bad=0
 summary=()
 for rom in "${roms[@]}"; do
     name=$(basename "$rom" .bin)
-    echo "=== $name"
+    extra=()
+    src=${rom%.bin}.asm
+    if [ -f "$src" ]; then
+        read -r -a extra < <(sed -n 's/^;[[:space:]]*qemu-args:[[:space:]]*//p' "$src" | head -n 1)
+    fi
+    echo "=== $name${extra[*]:+ (${extra[*]})}"
     out=$(timeout "$TIMEOUT" "$QEMU" -display none -bios "$rom" \
             -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
-            -no-reboot </dev/null 2>"$errfile")
+            -no-reboot ${extra[@]+"${extra[@]}"} </dev/null 2>"$errfile")
     rc=$?
     printf '%s\n' "$out"
     if [ -s "$errfile" ]; then
