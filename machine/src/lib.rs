@@ -14,6 +14,7 @@
 //! ```
 
 mod bus;
+mod debug;
 mod linux;
 mod memory;
 
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use bus::PcBus;
+pub use debug::{Disassembly, Syntax, Unmapped};
 pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
