@@ -55,6 +55,11 @@ impl<B: Bus> Cpu<B> {
             let block = match self.fetch_block(bus) {
                 Ok(b) => b,
                 Err(f) => {
+                    // A fetch fault ends the instruction like an execution
+                    // fault: it counts, so `step` stops at the handler and a
+                    // handler that faults the same way cannot spin forever
+                    // inside one `run`.
+                    self.icount += 1;
                     self.deliver_fault(bus, f, self.eip);
                     if let Some(e) = self.exit.take() {
                         return e;
