@@ -124,6 +124,7 @@ pub mod pci;
 pub mod pic;
 pub mod pit;
 pub mod uart;
+pub mod vga;
 
 /// A port-mapped device.
 pub trait PortIo {
