@@ -33,6 +33,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub rom: Option<PathBuf>,
 
+    /// System BIOS image (same mapping as --rom), e.g. /usr/share/seabios/bios.bin.
+    #[arg(long, value_name = "FILE", conflicts_with = "rom")]
+    pub bios: Option<PathBuf>,
+
+    /// VGA BIOS image, offered as the VGA's PCI expansion ROM.
+    #[arg(long, value_name = "FILE")]
+    pub vga_bios: Option<PathBuf>,
+
     /// Linux kernel (bzImage) to boot directly, without firmware.
     #[arg(long, value_name = "FILE")]
     pub kernel: Option<PathBuf>,

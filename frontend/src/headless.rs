@@ -13,12 +13,15 @@ use crate::suite;
 const SLICE: u64 = 20_000_000;
 
 pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
-    let rom = match (&args.rom, &args.kernel) {
+    let rom = match (args.rom.as_ref().or(args.bios.as_ref()), &args.kernel) {
         (Some(path), _) => oxbox_machine::load_rom(path)?,
         (None, Some(_)) => Vec::new(),
         (None, None) => return suite::run(args),
     };
     let mut config = Config::new(rom);
+    if let Some(path) = &args.vga_bios {
+        config.vga_rom = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    }
     if let Some(kernel) = &args.kernel {
         config.linux = Some(oxbox_machine::LinuxBoot {
             kernel: kernel.clone(),

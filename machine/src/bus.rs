@@ -6,12 +6,14 @@ use oxbox_cpu::{Bus, PageMap};
 use oxbox_devices::cmos::{Cmos, DateTime};
 use oxbox_devices::debug_exit::DebugExit;
 use oxbox_devices::debugcon::DebugCon;
+use oxbox_devices::fw_cfg::FwCfg;
+use oxbox_devices::pci::PciBus;
 use oxbox_devices::pic::Pic;
 use oxbox_devices::pit::Pit;
 use oxbox_devices::uart::{Uart, COM1, COM2, COM3, COM4};
 use oxbox_devices::PortIo;
 
-use crate::memory::Memory;
+use crate::memory::{MapState, Memory};
 
 /// System control port A (PS/2 "fast A20"): bit 1 gates A20, bit 0 resets.
 const PORT_SYSCTL_A: u16 = 0x92;
@@ -30,8 +32,11 @@ pub struct Requests {
     pub exit: Option<i32>,
     /// A new A20 gate state.
     pub a20: Option<bool>,
-    /// A fast reset through port 92h.
+    /// A reset through port 92h or CF9h.
     pub reset: bool,
+    /// Chipset registers changed the memory map: cached translations and
+    /// code must be dropped.
+    pub memory_map: bool,
 }
 
 pub struct PcBus {
@@ -46,6 +51,8 @@ pub struct PcBus {
     pub pit: Pit,
     pub cmos: Cmos,
     pub uarts: [Uart; 4],
+    pub pci: PciBus,
+    pub fw_cfg: FwCfg,
     pub consoles: Vec<DebugCon>,
     pub debug_exit: Option<DebugExit>,
     pub requests: Requests,
@@ -65,6 +72,8 @@ impl PcBus {
             pit: Pit::new(),
             cmos,
             uarts: [Uart::new(COM1), Uart::new(COM2), Uart::new(COM3), Uart::new(COM4)],
+            pci: PciBus::new(),
+            fw_cfg: FwCfg::new(),
             consoles: Vec::new(),
             debug_exit: None,
             requests: Requests::default(),
@@ -133,6 +142,11 @@ impl PcBus {
         self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
     }
 
+    /// The memory map the chipset registers describe.
+    pub fn chipset_map(&self) -> MapState {
+        MapState { pam: self.pci.pam_areas(), vga_rom_base: self.pci.vga_rom_base() }
+    }
+
     /// The UART for a port, if the port belongs to one.
     fn uart_for(&mut self, port: u16) -> Option<&mut Uart> {
         self.uarts.iter_mut().find(|u| (u.base()..u.base() + 8).contains(&port))
@@ -154,7 +168,9 @@ impl Bus for PcBus {
     }
 
     fn write_slow(&mut self, phys: u32, value: u8) {
-        log::trace!("write {value:#04x} to unmapped or read-only {phys:#010x} ignored");
+        if !self.mem.write_slow(phys, value) {
+            log::trace!("write {value:#04x} to unmapped or read-only {phys:#010x} ignored");
+        }
     }
 
     #[inline(always)]
@@ -207,6 +223,8 @@ impl PcBus {
                 v
             }
             PORT_SYSCTL_A => self.sysctl_a as u32 | (ones & !0xFF),
+            0xCF8..=0xCFF => self.pci.read(port, size, now),
+            0x510..=0x511 => self.fw_cfg.read(port, size, now),
             _ => {
                 if let Some(u) = self.uart_for(port) {
                     let v = u.read(port, size, now);
@@ -246,6 +264,22 @@ impl PcBus {
                     self.requests.reset = true;
                 }
                 return self.requests.a20.is_some() || self.requests.reset;
+            }
+            0xCF8..=0xCFF => {
+                self.pci.write(port, size, value, now);
+                if self.pci.take_reset_request().is_some() {
+                    self.requests.reset = true;
+                }
+                let map = self.chipset_map();
+                if map != self.mem.map {
+                    self.mem.map = map;
+                    self.requests.memory_map = true;
+                }
+                return self.requests.reset || self.requests.memory_map;
+            }
+            0x510..=0x511 => {
+                self.fw_cfg.write(port, size, value, now);
+                return false;
             }
             _ => match self.uart_for(port) {
                 Some(u) => u.write(port, size, value, now),

@@ -62,6 +62,11 @@ pub struct Config {
     /// Guest instructions per virtual second: the rate at which virtual
     /// time advances with retired instructions.
     pub ips: u64,
+    /// The VGA BIOS, offered as the VGA's PCI expansion ROM.
+    pub vga_rom: Vec<u8>,
+    /// Emulate the i440FX/PIIX3 PCI chipset (needed by real BIOSes; raw
+    /// test ROMs usually run without it).
+    pub pci: bool,
     /// Boot a Linux kernel directly instead of through firmware.
     pub linux: Option<LinuxBoot>,
     /// The RTC's date and time at power-on. The default is a fixed date so
@@ -80,6 +85,8 @@ impl Config {
             serial: Vec::new(),
             ips: DEFAULT_IPS,
             linux: None,
+            vga_rom: Vec::new(),
+            pci: true,
             rtc_start: DateTime { year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 },
         }
     }
@@ -127,6 +134,12 @@ pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
         return Err(Error::RomTooLarge { path: path.into(), size: data.len() as u64 });
     }
     Ok(pad_rom(data))
+}
+
+/// Pads an option ROM at the end to whole pages (it is mapped from its start).
+fn pad_rom_back(mut data: Vec<u8>) -> Vec<u8> {
+    data.resize(data.len().div_ceil(4096) * 4096, 0xFF);
+    data
 }
 
 fn pad_rom(data: Vec<u8>) -> Vec<u8> {
@@ -210,8 +223,29 @@ impl Machine {
         if config.ips == 0 || config.ips > 1_000_000_000 {
             return Err(Error::BadConfig(format!("instructions per second must be 1 to 10^9, not {}", config.ips)));
         }
-        let mem = memory::Memory::new(ram, &pad_rom(config.rom));
+        if config.vga_rom.len() > MAX_ROM {
+            return Err(Error::BadConfig(format!(
+                "VGA ROM image is {} bytes; at most {MAX_ROM} bytes fit",
+                config.vga_rom.len()
+            )));
+        }
+        let vga_rom = pad_rom_back(config.vga_rom);
+        let mem = memory::Memory::new(ram, &pad_rom(config.rom), &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
+        if config.pci {
+            bus.pci = oxbox_devices::pci::PciBus::i440fx(
+                oxbox_devices::pci::DEFAULT_LFB_SIZE,
+                vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32,
+            );
+        }
+        bus.fw_cfg.set_ram_size(ram as u64);
+        bus.fw_cfg.set_cpus(1, 1);
+        let e820 = [
+            oxbox_devices::fw_cfg::E820Entry { addr: 0, len: ram as u64, kind: oxbox_devices::fw_cfg::E820_RAM },
+        ];
+        if let Err(e) = bus.fw_cfg.set_e820(&e820) {
+            log::warn!("fw_cfg e820: {e:?}");
+        }
         bus.debug_exit = config.debug_exit_port.map(oxbox_devices::debug_exit::DebugExit::new);
         bus.consoles = config.consoles.iter().map(|(p, _)| oxbox_devices::debugcon::DebugCon::new(*p)).collect();
         bus.set_a20_latch(config.a20);
@@ -312,6 +346,9 @@ impl Machine {
             }
             if req.reset {
                 self.cpu.reset();
+            }
+            if req.memory_map {
+                self.cpu.flush_code_cache();
             }
             if let Some(status) = req.exit {
                 return Stop::DebugExit(status);
