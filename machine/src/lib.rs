@@ -15,6 +15,7 @@
 
 mod bus;
 mod debug;
+mod disk;
 mod linux;
 mod memory;
 
@@ -27,6 +28,7 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use bus::PcBus;
 pub use debug::{Disassembly, Syntax, Unmapped};
+pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
