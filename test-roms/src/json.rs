@@ -125,6 +125,7 @@ pub fn parse(text: &[u8]) -> Result<Vec<Test>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

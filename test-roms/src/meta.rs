@@ -82,6 +82,7 @@ impl Metadata {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

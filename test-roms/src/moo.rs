@@ -173,7 +173,7 @@ pub struct MooReader<R: Read> {
 impl<R: Read> MooReader<R> {
     pub fn new(mut r: R) -> Result<Self, String> {
         let mut h = [0u8; 8];
-        let n = read_full(&mut r, &mut h).map_err(|e| format!("read error: {e}"))?;
+        let n = read_full(&mut r, &mut h).map_err(|e| format!("cannot read the MOO header: {e}"))?;
         if n < 8 || &h[0..4] != b"MOO " {
             return Err("not a MOO file (no 'MOO ' header chunk)".into());
         }
@@ -379,6 +379,7 @@ fn parse_test(body: &[u8], base: u64, index: usize, family: BusFamily, file_mask
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -130,7 +130,7 @@ pub struct MaskRule {
     pub reason: &'static str,
 }
 
-const AAM0: &str = "AAM 0: the 8086 and 286 update SF/ZF/PF before raising #DE; a 386+ faults with the flags unchanged";
+const AAM0: &str = "AAM 0: the 8086 and 286 update SF/ZF/PF before raising #DE; oxbox, like Bochs and QEMU, faults first (the SDM leaves these flags unspecified); SF/ZF/PF not compared";
 
 pub const MASK_RULES: &[MaskRule] = &[
     MaskRule { set: Set::I8086, file: "D4", when: When::Recorded(0), flags: 0x00C4, reason: AAM0 },
@@ -140,12 +140,14 @@ pub const MASK_RULES: &[MaskRule] = &[
 /// Files whose divide errors are compared under [`DE_RETURN_8086`].
 pub const DIVIDES: [&str; 5] = ["F6.6", "F6.7", "F7.6", "F7.7", "D4"];
 
+/// The mask rule that applies to this test, if any.
+pub fn mask_rule_for(set: Set, stem: &str, test: &Test) -> Option<&'static MaskRule> {
+    MASK_RULES.iter().find(|r| r.set == set && file_matches(r.file, stem) && applies(r.when, test, None))
+}
+
 /// The extra flag bits to leave out for this test, if a mask rule applies.
 pub fn extra_flag_mask(set: Set, stem: &str, test: &Test) -> u16 {
-    MASK_RULES
-        .iter()
-        .filter(|r| r.set == set && file_matches(r.file, stem) && applies(r.when, test, None))
-        .fold(0, |acc, r| acc | r.flags)
+    mask_rule_for(set, stem, test).map_or(0, |r| r.flags)
 }
 
 /// Dynamic rules the runner applies after running a test (see `runner`).

@@ -104,7 +104,7 @@ fn bad_files_are_errors_not_panics() {
     for (name, bytes) in cases {
         std::fs::write(dir.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));
     }
-    let files = collect_files(&[dir.clone()], None).unwrap_or_else(|e| panic!("{e}"));
+    let files = collect_files(std::slice::from_ref(&dir), None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(files.len(), 4);
     let mut errors = 0;
     run_files(&files, &Options::default(), 1, |_, r| {
