@@ -87,6 +87,14 @@ pub struct Args {
     #[arg(long)]
     pub a20_off: bool,
 
+    /// Write a PNG of the VGA screen here when the run ends.
+    #[arg(long, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
+
+    /// Print the VGA text screen on stdout when the run ends (text modes only).
+    #[arg(long)]
+    pub print_screen: bool,
+
     /// Print the instruction count and speed on stderr at the end.
     #[arg(long)]
     pub stats: bool,

@@ -46,7 +46,20 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     let mut machine = Machine::new(config)?;
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
     let (stop, elapsed) = run_machine(&mut machine, args);
-    Ok(report(&machine, stop, elapsed, args.stats))
+    let code = report(&machine, stop, elapsed, args.stats);
+    if let Some(path) = &args.screenshot {
+        let mut frame = oxbox_machine::devices::vga::Frame::new();
+        machine.render(&mut frame);
+        crate::png::write(path, frame.width, frame.height, &frame.pixels)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if args.print_screen {
+        match machine.text_screen() {
+            Some(text) => println!("{text}"),
+            None => eprintln!("oxbox: the screen is in a graphics mode; use --screenshot"),
+        }
+    }
+    Ok(code)
 }
 
 /// What ended a headless run.

@@ -4,6 +4,7 @@ mod cli;
 mod headless;
 #[allow(dead_code)]
 mod keymap;
+mod png;
 mod suite;
 
 use std::process::ExitCode;

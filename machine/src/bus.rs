@@ -11,6 +11,7 @@ use oxbox_devices::pci::PciBus;
 use oxbox_devices::pic::Pic;
 use oxbox_devices::pit::Pit;
 use oxbox_devices::uart::{Uart, COM1, COM2, COM3, COM4};
+use oxbox_devices::vga::{self, Vga};
 use oxbox_devices::PortIo;
 
 use crate::memory::{MapState, Memory};
@@ -53,6 +54,7 @@ pub struct PcBus {
     pub uarts: [Uart; 4],
     pub pci: PciBus,
     pub fw_cfg: FwCfg,
+    pub vga: Vga,
     pub consoles: Vec<DebugCon>,
     pub debug_exit: Option<DebugExit>,
     pub requests: Requests,
@@ -74,6 +76,7 @@ impl PcBus {
             uarts: [Uart::new(COM1), Uart::new(COM2), Uart::new(COM3), Uart::new(COM4)],
             pci: PciBus::new(),
             fw_cfg: FwCfg::new(),
+            vga: Vga::new(),
             consoles: Vec::new(),
             debug_exit: None,
             requests: Requests::default(),
@@ -142,6 +145,13 @@ impl PcBus {
         self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
     }
 
+    /// The offset into video memory of a linear-framebuffer address.
+    fn lfb_offset(&self, phys: u32) -> Option<u32> {
+        let base = self.pci.vga_lfb_base()?;
+        let off = phys.checked_sub(base)?;
+        ((off as usize) < self.vga.vram_size()).then_some(off)
+    }
+
     /// The memory map the chipset registers describe.
     pub fn chipset_map(&self) -> MapState {
         MapState { pam: self.pci.pam_areas(), vga_rom_base: self.pci.vga_rom_base() }
@@ -163,12 +173,23 @@ impl Bus for PcBus {
         self.mem.map_page(phys)
     }
 
-    fn read_slow(&mut self, _phys: u32) -> u8 {
+    fn read_slow(&mut self, phys: u32) -> u8 {
+        if (vga::MMIO_BASE..vga::MMIO_BASE + vga::MMIO_SIZE).contains(&phys) {
+            let now = self.now();
+            return self.vga.mem_read(phys, now);
+        }
+        if let Some(off) = self.lfb_offset(phys) {
+            return self.vga.lfb_read(off);
+        }
         0xFF
     }
 
     fn write_slow(&mut self, phys: u32, value: u8) {
-        if !self.mem.write_slow(phys, value) {
+        if (vga::MMIO_BASE..vga::MMIO_BASE + vga::MMIO_SIZE).contains(&phys) {
+            self.vga.mem_write(phys, value);
+        } else if let Some(off) = self.lfb_offset(phys) {
+            self.vga.lfb_write(off, value);
+        } else if !self.mem.write_slow(phys, value) {
             log::trace!("write {value:#04x} to unmapped or read-only {phys:#010x} ignored");
         }
     }
@@ -224,6 +245,7 @@ impl PcBus {
             }
             PORT_SYSCTL_A => self.sysctl_a as u32 | (ones & !0xFF),
             0xCF8..=0xCFF => self.pci.read(port, size, now),
+            p if Vga::handles_port(p) => self.vga.read(port, size, now),
             0x510..=0x511 => self.fw_cfg.read(port, size, now),
             _ => {
                 if let Some(u) = self.uart_for(port) {
@@ -279,6 +301,10 @@ impl PcBus {
             }
             0x510..=0x511 => {
                 self.fw_cfg.write(port, size, value, now);
+                return false;
+            }
+            p if Vga::handles_port(p) => {
+                self.vga.write(port, size, value, now);
                 return false;
             }
             _ => match self.uart_for(port) {

@@ -303,6 +303,17 @@ impl Machine {
         self.tail.clear();
     }
 
+    /// Draws the display as the VGA shows it now.
+    pub fn render(&self, frame: &mut devices::vga::Frame) {
+        self.bus.vga.render_at(frame, self.bus.time_at(self.cpu.instruction_count()));
+    }
+
+    /// The characters on a text-mode screen, one line per row; `None` in
+    /// graphics modes.
+    pub fn text_screen(&self) -> Option<String> {
+        self.bus.vga.text_screen()
+    }
+
     /// Virtual time in nanoseconds since power-on.
     pub fn virtual_time_ns(&self) -> u64 {
         self.bus.time_at(self.cpu.instruction_count())
