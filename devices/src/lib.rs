@@ -119,6 +119,7 @@ pub mod cmos;
 pub mod debug_exit;
 pub mod debugcon;
 pub mod dma;
+pub mod floppy;
 pub mod fw_cfg;
 pub mod pci;
 pub mod pic;
