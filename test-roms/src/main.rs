@@ -1,6 +1,7 @@
 //! `oxbox-conformance`: runs external CPU test suites against oxbox.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,6 +43,18 @@ enum Command {
     },
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the program quietly.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        std::process::exit(141);
+    }
+}
+
+macro_rules! say {
+    ($($t:tt)*) => { emit(&format!("{}\n", format_args!($($t)*))) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let Command::Singlestep { paths, verbose, limit, filter, index, jobs, metadata } = cli.command;
@@ -63,12 +76,12 @@ fn main() -> ExitCode {
     let mut skipped_tests: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut notes: BTreeMap<&'static str, usize> = BTreeMap::new();
     run_files(&files, &opts, jobs, |_, r| {
-        print!("{}", r.log);
+        emit(&r.log);
         if let Some(e) = &r.error {
             eprintln!("error: {}: {e}", r.label);
             errors += 1;
         } else {
-            println!("{}", r.line());
+            say!("{}", r.line());
         }
         passed += r.passed;
         failed += r.failed;
@@ -86,25 +99,25 @@ fn main() -> ExitCode {
     });
     let (nf, nt): (usize, usize) = skipped_files.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     if nf > 0 {
-        println!("skipped {nf} files ({nt} tests):");
+        say!("skipped {nf} files ({nt} tests):");
         for (why, (f, t)) in &skipped_files {
-            println!("    {f} files ({t} tests): {why}");
+            say!("    {f} files ({t} tests): {why}");
         }
     }
     let k: usize = skipped_tests.values().sum();
     if k > 0 {
-        println!("skipped {k} tests in files that ran:");
+        say!("skipped {k} tests in files that ran:");
         for (why, n) in &skipped_tests {
-            println!("    {n}: {why}");
+            say!("    {n}: {why}");
         }
     }
     for (why, n) in &notes {
-        println!("note: {n} passed tests were compared under this convention: {why}");
+        say!("note: {n} passed tests were compared under this convention: {why}");
     }
     if errors > 0 {
-        println!("{errors} files could not be read");
+        say!("{errors} files could not be read");
     }
-    println!("{passed} passed, {failed} failed");
+    say!("{passed} passed, {failed} failed");
     if errors > 0 {
         ExitCode::from(2)
     } else if failed > 0 {
