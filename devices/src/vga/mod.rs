@@ -22,11 +22,16 @@
 //! The **linear framebuffer** is `vram` itself, byte for byte: LFB offset `n`
 //! is `vram[n]`, in every mode and whether or not the dispi interface is
 //! enabled, and LFB accesses have no side effects (no latches, no plane
-//! logic). So the machine may map [`Vga::vram_mut`] straight into the guest's
-//! physical address space (the CPU's TLB can treat the BAR as RAM); the
-//! renderer reads `vram` afresh every frame, so nothing needs to be told about
-//! such writes. [`Vga::lfb_read`]/[`Vga::lfb_write`] are the slow path for a
-//! machine that dispatches the BAR as MMIO.
+//! logic, no time). [`Vga::lfb_read`]/[`Vga::lfb_write`] are the path for a
+//! machine that dispatches the BAR as MMIO. Because an LFB access is just a
+//! byte of `vram`, the machine may instead map [`Vga::vram_mut`] straight into
+//! the guest's physical address space, so that the CPU's TLB treats the BAR
+//! as RAM: the buffer is allocated once by the constructor and never resized
+//! (its heap address stays put when the `Vga` value moves; only replacing
+//! the whole device, as restoring a snapshot does, gives a new buffer), and
+//! the renderer reads `vram` afresh every frame, so nothing needs to be told
+//! about such writes. The legacy window A0000h-BFFFFh, by contrast, must
+//! always go through [`Vga::mem_read`]/[`Vga::mem_write`].
 //!
 //! # Rendering
 //!

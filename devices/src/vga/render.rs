@@ -131,6 +131,32 @@ fn c6(v: u32) -> u32 {
     (v << 2) | (v >> 4)
 }
 
+/// `SPREAD[b]` puts bit `7 - i` of `b` at bit `4 * i`: eight pixels of
+/// one plane as nibbles, pixel 0 lowest.
+const SPREAD: [u32; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            if b & (0x80 >> i) != 0 {
+                t[b] |= 1 << (4 * i);
+            }
+            i += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The eight 4-bit pixels of planar bytes `p`, as nibbles, pixel 0 lowest.
+fn planar_pixels(p: [u8; 4]) -> u32 {
+    SPREAD[usize::from(p[0])]
+        | SPREAD[usize::from(p[1])] << 1
+        | SPREAD[usize::from(p[2])] << 2
+        | SPREAD[usize::from(p[3])] << 3
+}
+
 /// Colour tables for one frame.
 struct Palette {
     /// DAC index (after the pixel mask) to RGB.
@@ -461,13 +487,10 @@ impl Vga {
                         }
                     }
                     Shift::Planar => {
+                        let px = planar_pixels(p);
                         for (i, o) in out.iter_mut().enumerate() {
-                            let s = 7 - i;
-                            let v = (p[0] >> s & 1)
-                                | (p[1] >> s & 1) << 1
-                                | (p[2] >> s & 1) << 2
-                                | (p[3] >> s & 1) << 3;
-                            *o = pal.attr[usize::from(v & plane_enable)];
+                            let v = (px >> (4 * i)) as u8 & plane_enable;
+                            *o = pal.attr[usize::from(v)];
                         }
                     }
                 }
@@ -489,19 +512,16 @@ impl Vga {
         let pan = (x0 % 8) as usize;
         let plane_enable = self.ac[AR_PLANE_ENABLE] & 0x0F;
         let width = frame.width;
+        let mut buf = vec![0u32; width.div_ceil(8) * 8 + 8];
         for y in 0..frame.height {
             let row = start.wrapping_add(y as u32 * line);
-            let out = frame.row_mut(y);
-            for (x, o) in out.iter_mut().enumerate().take(width) {
-                let px = x + pan;
-                let p = self.plane_bytes(row.wrapping_add((px / 8) as u32));
-                let s = 7 - (px % 8);
-                let v = (p[0] >> s & 1)
-                    | (p[1] >> s & 1) << 1
-                    | (p[2] >> s & 1) << 2
-                    | (p[3] >> s & 1) << 3;
-                *o = pal.attr[usize::from(v & plane_enable)];
+            for (i, chunk) in buf.chunks_exact_mut(8).enumerate() {
+                let px = planar_pixels(self.plane_bytes(row.wrapping_add(i as u32)));
+                for (j, o) in chunk.iter_mut().enumerate() {
+                    *o = pal.attr[usize::from((px >> (4 * j)) as u8 & plane_enable)];
+                }
             }
+            frame.row_mut(y).copy_from_slice(&buf[pan..pan + width]);
         }
     }
 
