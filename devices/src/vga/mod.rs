@@ -109,6 +109,16 @@ pub const PCI_DEVICE_ID: u16 = 0x1111;
 /// PCI class code (display controller, VGA compatible).
 pub const PCI_CLASS: u32 = 0x03_0000;
 
+/// Size of the QEMU std VGA's optional MMIO BAR (BAR 2): the VGA ports at
+/// 400h-41Fh, the dispi registers at 500h-515h (see [`Vga::mmio_bar_read`]).
+pub const MMIO_BAR_SIZE: u32 = 0x1000;
+/// Offset of the VGA ports 3C0h-3DFh in the MMIO BAR.
+const MMIO_BAR_VGA: u32 = 0x400;
+/// Offset of the dispi registers (16 bits each, by index) in the MMIO BAR.
+const MMIO_BAR_DISPI: u32 = 0x500;
+/// Number of dispi registers in the MMIO BAR.
+const MMIO_BAR_DISPI_COUNT: u32 = 0xB;
+
 /// Size of one VGA plane in the VGA (non-VBE) modes.
 const PLANE_SIZE: u32 = 0x1_0000;
 
@@ -272,6 +282,55 @@ impl Vga {
     /// The latest virtual time the device has seen.
     pub fn now(&self) -> u64 {
         self.now
+    }
+
+    /// A read from the MMIO BAR QEMU's std VGA has as BAR 2 (optional: a
+    /// machine that gives the VGA no BAR 2 leaves guests on the ports).
+    /// 400h-41Fh are the ports 3C0h-3DFh, split into bytes; 500h-515h are
+    /// the dispi registers, 16 bits each at `2 * index` (the access selects
+    /// the index, as in QEMU). Everything else reads as zero, which tells
+    /// Linux's bochs-drm there is no "qext" region.
+    pub fn mmio_bar_read(&mut self, offset: u32, size: u8, now: u64) -> u32 {
+        let now = self.see(now);
+        if (MMIO_BAR_VGA..MMIO_BAR_VGA + 0x20).contains(&offset) {
+            let port = 0x3C0 + (offset - MMIO_BAR_VGA) as u16;
+            return read_bytes(port, size, |p| {
+                if p <= 0x3DF {
+                    self.read_u8(p, now)
+                } else {
+                    0xFF
+                }
+            });
+        }
+        let dispi_end = MMIO_BAR_DISPI + 2 * MMIO_BAR_DISPI_COUNT;
+        if (MMIO_BAR_DISPI..dispi_end).contains(&offset) {
+            self.dispi.index = ((offset - MMIO_BAR_DISPI) / 2) as u16;
+            let v = u32::from(self.dispi_read());
+            return match size {
+                0 | 1 => v >> (8 * (offset & 1)) & 0xFF,
+                _ => v,
+            };
+        }
+        0
+    }
+
+    /// A write to the MMIO BAR (see [`Vga::mmio_bar_read`]).
+    pub fn mmio_bar_write(&mut self, offset: u32, size: u8, value: u32, now: u64) {
+        let now = self.see(now);
+        if (MMIO_BAR_VGA..MMIO_BAR_VGA + 0x20).contains(&offset) {
+            let port = 0x3C0 + (offset - MMIO_BAR_VGA) as u16;
+            write_bytes(port, size, value, |p, v| {
+                if p <= 0x3DF {
+                    self.write_u8(p, v, now);
+                }
+            });
+            return;
+        }
+        let dispi_end = MMIO_BAR_DISPI + 2 * MMIO_BAR_DISPI_COUNT;
+        if (MMIO_BAR_DISPI..dispi_end).contains(&offset) && size >= 2 {
+            self.dispi.index = ((offset - MMIO_BAR_DISPI) / 2) as u16;
+            self.dispi_write(value as u16);
+        }
     }
 
     /// The VGA never interrupts: nothing is scheduled.

@@ -1169,3 +1169,32 @@ fn no_panic_on_arbitrary_guest_input() {
         }
     }
 }
+
+#[test]
+fn qemu_mmio_bar() {
+    let mut v = Vga::new();
+    v.mmio_bar_write(0x502, 2, 1024, 0); // XRES
+    v.mmio_bar_write(0x504, 2, 768, 0); // YRES
+    v.mmio_bar_write(0x506, 2, 32, 0); // BPP
+    v.mmio_bar_write(0x508, 2, 0x41, 0); // ENABLE
+    assert_eq!(
+        v.display_mode(),
+        DisplayMode::Vbe {
+            width: 1024,
+            height: 768,
+            bpp: 32
+        }
+    );
+    assert_eq!(v.mmio_bar_read(0x500, 2, 0), u32::from(VBE_DISPI_ID5));
+    assert_eq!(v.mmio_bar_read(0x514, 2, 0), 256);
+    assert_eq!(v.mmio_bar_read(0x600, 4, 0), 0, "no qext");
+    // The VGA ports: misc output at 3C2h, read back at 3CCh.
+    v.mmio_bar_write(0x402, 1, 0x67, 0);
+    assert_eq!(v.mmio_bar_read(0x40C, 1, 0), 0x67);
+    // Sequencer index and data in one 16-bit write.
+    v.mmio_bar_write(0x404, 2, 0x0F02, 0);
+    assert_eq!(v.mmio_bar_read(0x404, 2, 0), 0x0F02);
+    // The last byte of the window does not spill into port 3E0h.
+    v.mmio_bar_write(0x41F, 4, 0xFFFF_FFFF, 0);
+    assert_eq!(v.mmio_bar_read(0x41F, 2, 0) >> 8, 0xFF);
+}
