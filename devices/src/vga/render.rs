@@ -349,11 +349,20 @@ impl Vga {
     }
 
     /// Renders the screen as it looks at virtual time `now` (which sets the
-    /// cursor and character blink phase).
+    /// cursor and character blink phase). The frame takes the size of
+    /// [`Vga::display_mode`] (1x1 when the registers describe no picture);
+    /// a blanked screen (palette address source off, or SR1 screen off,
+    /// outside VBE modes) is black.
     pub fn render_at(&self, frame: &mut Frame, now: u64) {
         let now = now.max(self.now);
         let mode = self.display_mode();
         let (w, h) = mode.size();
+        if w == 0 || h == 0 {
+            // Registers that describe no picture (power-on zeros).
+            frame.reshape(1, 1);
+            frame.pixels.fill(0);
+            return;
+        }
         frame.reshape(w as usize, h as usize);
         if !self.dispi.enabled()
             && (self.ac_index & AR_INDEX_PAS == 0 || self.seq[SR_CLOCKING] & SR1_SCREEN_OFF != 0)

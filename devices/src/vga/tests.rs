@@ -1127,6 +1127,8 @@ fn clone_is_a_snapshot() {
 fn no_panic_on_arbitrary_guest_input() {
     let mut v = Vga::with_vram_size(1 << 20);
     let mut f = Frame::new();
+    v.render(&mut f);
+    assert!(f.width >= 1 && f.height >= 1);
     let mut x: u64 = 0x1234_5678_9ABC_DEF0;
     let mut next = || {
         x ^= x << 13;
@@ -1155,6 +1157,7 @@ fn no_panic_on_arbitrary_guest_input() {
         if i % 5_000 == 0 {
             v.render(&mut f);
             assert_eq!(f.pixels.len(), f.width * f.height);
+            assert!(f.width >= 1 && f.height >= 1);
             let _ = v.text_screen();
         }
     }
@@ -1197,4 +1200,48 @@ fn qemu_mmio_bar() {
     // The last byte of the window does not spill into port 3E0h.
     v.mmio_bar_write(0x41F, 4, 0xFFFF_FFFF, 0);
     assert_eq!(v.mmio_bar_read(0x41F, 2, 0) >> 8, 0xFF);
+}
+
+#[test]
+fn text_geometries() {
+    let mut v = text_setup();
+    // 8-line characters: 50 rows in 400 scanlines.
+    outb(&mut v, 0x3D4, 0x09);
+    let mx = inb(&mut v, 0x3D5);
+    cr(&mut v, 0x09, (mx & 0xE0) | 7);
+    assert_eq!(
+        v.display_mode(),
+        DisplayMode::Text {
+            cols: 80,
+            rows: 50,
+            char_width: 9,
+            char_height: 8
+        }
+    );
+    put_char(&mut v, 49, 79, b'Z', 0x07);
+    let s = v.text_screen().unwrap_or_default();
+    assert_eq!(s.lines().count(), 50);
+    assert!(s
+        .lines()
+        .nth(49)
+        .is_some_and(|l| l.ends_with('Z') && l.len() == 80));
+    // 350 scanlines of 8-line characters: 43 rows.
+    cr(&mut v, 0x11, 0x0E);
+    cr(&mut v, 0x12, 0x5D);
+    cr(&mut v, 0x07, 0x1F);
+    let mut f = Frame::new();
+    v.render(&mut f);
+    assert_eq!((f.width, f.height), (720, 344));
+    assert_eq!(v.text_screen().unwrap_or_default().lines().count(), 43);
+    // 40 columns: half the characters of a row.
+    cr(&mut v, 0x01, 0x27);
+    cr(&mut v, 0x13, 0x14);
+    v.render(&mut f);
+    assert_eq!(f.width, 360);
+    // Double scanning halves the rows.
+    cr(&mut v, 0x09, 0x80 | (mx & 0x60) | 7);
+    assert!(matches!(
+        v.display_mode(),
+        DisplayMode::Text { rows: 21, .. }
+    ));
 }
