@@ -110,7 +110,7 @@ impl<B: Bus> Cpu<B> {
         }
         // Code bytes up to the CS limit: an instruction that runs past it
         // raises #GP(0) (it does not wrap as on an 8086).
-        let room = (cs.limit - self.eip) as usize + 1;
+        let room = ((cs.limit - self.eip) as usize).saturating_add(1);
         let lin = cs.base.wrapping_add(self.eip);
         let mode = self.decode_mode();
         if let Some(host) = self.code_host(bus, lin)? {
