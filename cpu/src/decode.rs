@@ -25,8 +25,12 @@ pub(crate) fn decode_block<B: Bus>(bytes: &[u8], ip: u32, code32: bool, max: usi
         if instr.is_invalid() && dec.last_error() == DecoderError::NoMoreBytes {
             break;
         }
-        let prefix_67 = has_prefix_67(&bytes[pos..pos + instr.len()]);
-        let (op, ends) = build::<B>(&instr, code32 != prefix_67);
+        let raw = &bytes[pos..pos + instr.len()];
+        let prefix_67 = has_prefix_67(raw);
+        let (mut op, ends) = build::<B>(&instr, code32 != prefix_67);
+        if is_fpu(&instr) {
+            op.imm2 = crate::x87::fop_from_bytes(raw);
+        }
         out.push(op);
         used += instr.len();
         if ends {
@@ -205,8 +209,12 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
         );
     op.exec = if i.is_invalid() {
         system::ud::<B>
-    } else if is_fpu(i) {
-        system::esc_nofpu::<B>
+    } else if is_fpu(i) || matches!(i.mnemonic(), Mnemonic::Fxsave | Mnemonic::Fxrstor) {
+        if i.has_lock_prefix() {
+            system::ud::<B>
+        } else {
+            crate::x87::select::<B>(i, &mut op)
+        }
     } else if let Some(h) = legacy_alias::<B>(i, &mut op) {
         // Newer encodings that older processors execute as something else.
         h
@@ -721,7 +729,7 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
 
         M::Cpuid => system::cpuid::<B>,
         M::Rdtsc => system::rdtsc::<B>,
-        M::Wait => system::nop::<B>,
+        M::Wait => crate::x87::wait::<B>,
         M::Lgdt => match i.code() {
             Code::Lgdt_m1632_16 => system::lgdt_lidt::<B, 16, false>,
             _ => system::lgdt_lidt::<B, 32, false>,

@@ -3,7 +3,7 @@
 
 use crate::bus::Bus;
 use crate::cpu::*;
-use crate::fault::{Exception, Fault, Result};
+use crate::fault::{Fault, Result};
 use crate::flags::*;
 use crate::op::Op;
 
@@ -49,15 +49,6 @@ pub(crate) fn ud<B: Bus>(_cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<
 }
 
 pub(crate) fn nop<B: Bus>(_cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
-    Ok(())
-}
-
-/// An x87 escape with no FPU: #NM when CR0.EM says to emulate, else the
-/// instruction is ignored (the memory operand is not touched).
-pub(crate) fn esc_nofpu<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
-    if cpu.cr0 & CR0_EM != 0 {
-        return Err(Fault::new(Exception::DeviceNotAvailable));
-    }
     Ok(())
 }
 
@@ -297,13 +288,15 @@ impl<B: Bus> Cpu<B> {
         CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | self.fpu_cr4_bits()
     }
 
-    /// CPUID feature bits contributed by the FPU/SIMD units once present.
+    /// CPUID feature bits contributed by the FPU/SIMD units once present:
+    /// the x87 (bit 0) and FXSAVE/FXRSTOR (bit 24).
     pub(crate) fn fpu_cpuid_bits(&self) -> u32 {
-        0
+        (1 << 0) | (1 << 24)
     }
 
+    /// CR4.OSFXSR goes with FXSR (it changes nothing until SSE exists).
     pub(crate) fn fpu_cr4_bits(&self) -> u32 {
-        0
+        crate::cpu::CR4_OSFXSR
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) const PE: u16 = 1 << 5;
 pub(crate) const RC_NEAREST: u8 = 0;
 pub(crate) const RC_DOWN: u8 = 1;
 pub(crate) const RC_UP: u8 = 2;
+#[allow(dead_code)]
 pub(crate) const RC_ZERO: u8 = 3;
 
 pub(crate) const BIAS: i32 = 16383;
@@ -174,11 +175,6 @@ impl Ctx {
         self
     }
 
-    /// Exceptions raised and not masked.
-    #[inline(always)]
-    pub fn unmasked(&self) -> u16 {
-        self.flags & !self.masks & 0x3F
-    }
 }
 
 /// A destination format for rounding.
@@ -257,6 +253,13 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
             ctx.flags |= UE;
             if reg {
                 e = e.saturating_add(BIAS_ADJUST);
+                if e < fmt.emin {
+                    // Massive underflow (FSCALE): still tiny after the
+                    // bias adjustment, a properly signed zero.
+                    ctx.flags |= PE;
+                    ctx.c1 = false;
+                    return Rounded { neg, exp: fmt.emin, sig: 0, inf: false };
+                }
             } else {
                 ctx.c1 = false;
                 return Rounded { neg, exp: fmt.emin, sig: 0, inf: false };
@@ -289,6 +292,10 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
             ctx.c1 = up;
             oe -= BIAS_ADJUST;
             if oe > fmt.emax {
+                // Massive overflow (FSCALE): a properly signed infinity,
+                // rounded up.
+                ctx.flags |= PE;
+                ctx.c1 = true;
                 return Rounded { neg, exp: fmt.emax, sig: 0, inf: true };
             }
             return Rounded { neg, exp: oe, sig: sig64, inf: false };
@@ -409,9 +416,8 @@ pub(crate) fn propagate(ctx: &mut Ctx, a: F80, b: F80) -> F80 {
                 b
             } else if a.sig > b.sig {
                 quiet(a)
-            } else if b.sig > a.sig {
-                quiet(b)
-            } else if a.neg() {
+            } else if b.sig > a.sig || (b.sig == a.sig && a.neg()) {
+                // Equal significands: the positive one.
                 quiet(b)
             } else {
                 quiet(a)
@@ -839,62 +845,76 @@ pub(crate) fn to_bcd(ctx: &mut Ctx, a: F80) -> Option<[u8; 10]> {
     Some(out)
 }
 
-/// FLD m32: exact, SNaN quieted with IE, denormals raise DE.
-pub(crate) fn from_f32(ctx: &mut Ctx, v: u32) -> F80 {
+/// A single-precision value in extended format, exactly: SNaNs stay
+/// signaling; the flag says the source was a denormal.
+pub(crate) fn f32_raw(v: u32) -> (F80, bool) {
     let neg = v >> 31 != 0;
     let e = ((v >> 23) & 0xFF) as i32;
     let f = (v & 0x7F_FFFF) as u64;
     match e {
         0xFF => {
             if f == 0 {
-                F80::infinity(neg)
+                (F80::infinity(neg), false)
             } else {
-                if f & 0x40_0000 == 0 {
-                    ctx.flags |= IE;
-                }
-                F80::new(neg, 0x7FFF, (1 << 63) | (1 << 62) | (f << 40))
+                (F80::new(neg, 0x7FFF, (1 << 63) | (f << 40)), false)
             }
         }
         0 => {
             if f == 0 {
-                F80::zero(neg)
+                (F80::zero(neg), false)
             } else {
-                ctx.flags |= DE;
                 let lz = f.leading_zeros();
-                F80::new(neg, (BIAS + 63 - lz as i32 - 149) as u16, f << lz)
+                (F80::new(neg, (BIAS + 63 - lz as i32 - 149) as u16, f << lz), true)
             }
         }
-        _ => F80::new(neg, (e - 127 + BIAS) as u16, (1 << 63) | (f << 40)),
+        _ => (F80::new(neg, (e - 127 + BIAS) as u16, (1 << 63) | (f << 40)), false),
     }
 }
 
-/// FLD m64.
-pub(crate) fn from_f64(ctx: &mut Ctx, v: u64) -> F80 {
+/// A double-precision value in extended format (see [`f32_raw`]).
+pub(crate) fn f64_raw(v: u64) -> (F80, bool) {
     let neg = v >> 63 != 0;
     let e = ((v >> 52) & 0x7FF) as i32;
     let f = v & ((1 << 52) - 1);
     match e {
         0x7FF => {
             if f == 0 {
-                F80::infinity(neg)
+                (F80::infinity(neg), false)
             } else {
-                if f & (1 << 51) == 0 {
-                    ctx.flags |= IE;
-                }
-                F80::new(neg, 0x7FFF, (1 << 63) | (1 << 62) | (f << 11))
+                (F80::new(neg, 0x7FFF, (1 << 63) | (f << 11)), false)
             }
         }
         0 => {
             if f == 0 {
-                F80::zero(neg)
+                (F80::zero(neg), false)
             } else {
-                ctx.flags |= DE;
                 let lz = f.leading_zeros();
-                F80::new(neg, (BIAS + 63 - lz as i32 - 1074) as u16, f << lz)
+                (F80::new(neg, (BIAS + 63 - lz as i32 - 1074) as u16, f << lz), true)
             }
         }
-        _ => F80::new(neg, (e - 1023 + BIAS) as u16, (1 << 63) | (f << 11)),
+        _ => (F80::new(neg, (e - 1023 + BIAS) as u16, (1 << 63) | (f << 11)), false),
     }
+}
+
+/// FLD m32: exact; an SNaN is quieted with IE, a denormal raises DE.
+pub(crate) fn from_f32(ctx: &mut Ctx, v: u32) -> F80 {
+    load_fixup(ctx, f32_raw(v))
+}
+
+/// FLD m64.
+pub(crate) fn from_f64(ctx: &mut Ctx, v: u64) -> F80 {
+    load_fixup(ctx, f64_raw(v))
+}
+
+fn load_fixup(ctx: &mut Ctx, (a, den): (F80, bool)) -> F80 {
+    if den {
+        ctx.flags |= DE;
+    }
+    if a.class() == Class::SNaN {
+        ctx.flags |= IE;
+        return quiet(a);
+    }
+    a
 }
 
 /// The single-precision default NaN.
@@ -1033,6 +1053,12 @@ pub(crate) fn rem(ctx: &mut Ctx, a: F80, b: F80, nearest: bool) -> Rem {
         ctx.flags |= DE;
     }
     if ca == Class::Zero || cb == Class::Infinity {
+        // A denormal dividend is a tiny result (UE when unmasked); a
+        // pseudo-denormal comes back in its canonical form.
+        if ca == Class::Denormal {
+            let x = unpack(a);
+            return done(norm_round(ctx, x.neg, x.exp, (x.sig as u128) << 64, 64));
+        }
         return done(a);
     }
     let x = unpack(a);

@@ -13,8 +13,7 @@
 //! The constants were generated with mpmath at 600 bits of precision.
 
 use super::softfloat::{
-    fmt_ext, pack80, propagate, quiet, round, special1, unpack, Class, Ctx, F80, DE, IE, PE, RC_DOWN, RC_NEAREST,
-    RC_UP, ZE,
+    fmt_ext, pack80, propagate, round, special1, unpack, Class, Ctx, F80, DE, IE, PE, ZE,
 };
 
 /// `sig × 2^(exp − 127)`; `sig` is zero or has bit 127 set.
