@@ -1,10 +1,9 @@
 //! Headless runs: a ROM or the built-in suite, output to stdout or files,
 //! an exit status a script can test.
 
-use std::fs::File;
 use std::time::Instant;
 
-use oxbox_machine::{Config, Machine, Output, Stop};
+use oxbox_machine::{Machine, Stop};
 
 use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
 use crate::suite;
@@ -13,36 +12,9 @@ use crate::suite;
 const SLICE: u64 = 20_000_000;
 
 pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
-    let rom = match (args.rom.as_ref().or(args.bios.as_ref()), &args.kernel) {
-        (Some(path), _) => oxbox_machine::load_rom(path)?,
-        (None, Some(_)) => Vec::new(),
-        (None, None) => return suite::run(args),
+    let Some(config) = crate::config::build(args)? else {
+        return suite::run(args);
     };
-    let mut config = Config::new(rom);
-    if let Some(path) = &args.vga_bios {
-        config.vga_rom = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    }
-    if let Some(kernel) = &args.kernel {
-        config.linux = Some(oxbox_machine::LinuxBoot {
-            kernel: kernel.clone(),
-            initrd: args.initrd.clone(),
-            cmdline: args.append.clone(),
-        });
-    }
-    config.ram_size = args.memory as usize * 1024 * 1024;
-    config.a20 = !args.a20_off;
-    config.debug_exit_port = Some(args.debug_exit);
-    if args.debugcon.is_empty() {
-        config.consoles.push((0xE9, Output::Stdout));
-    }
-    if let Some(out) = open_output(&args.serial)? {
-        config.serial.push((0, out));
-    }
-    for (port, sink) in &args.debugcon {
-        if let Some(out) = open_output(sink)? {
-            config.consoles.push((*port, out));
-        }
-    }
     let mut machine = Machine::new(config)?;
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
     let (stop, elapsed) = run_machine(&mut machine, args);
@@ -120,12 +92,3 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     code
 }
 
-/// `stdout`, `stderr`, `none` or a file name.
-fn open_output(sink: &str) -> Result<Option<Output>, String> {
-    Ok(match sink {
-        "stdout" => Some(Output::Stdout),
-        "stderr" => Some(Output::Stderr),
-        "none" => None,
-        path => Some(Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?)),
-    })
-}

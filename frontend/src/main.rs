@@ -1,6 +1,7 @@
 //! `oxbox`: the command-line front end.
 
 mod cli;
+mod config;
 mod headless;
 #[allow(dead_code)]
 mod keymap;

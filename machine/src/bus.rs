@@ -55,6 +55,8 @@ pub struct PcBus {
     pub pci: PciBus,
     pub fw_cfg: FwCfg,
     pub vga: Vga,
+    /// Size of the VGA expansion ROM BAR (0: none).
+    pub vga_rom_bar: u32,
     pub consoles: Vec<DebugCon>,
     pub debug_exit: Option<DebugExit>,
     pub requests: Requests,
@@ -77,6 +79,7 @@ impl PcBus {
             pci: PciBus::new(),
             fw_cfg: FwCfg::new(),
             vga: Vga::new(),
+            vga_rom_bar: 0,
             consoles: Vec::new(),
             debug_exit: None,
             requests: Requests::default(),
@@ -143,6 +146,29 @@ impl PcBus {
         self.pic.set_irq(IRQ_RTC, self.cmos.irq());
         self.pic.set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
         self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
+    }
+
+    /// Returns the chips to their power-on state (a hardware reset). CMOS
+    /// memory and the RTC survive, as they are battery backed.
+    pub fn reset_devices(&mut self) {
+        self.pic = Pic::new();
+        self.pit = Pit::new();
+        for u in &mut self.uarts {
+            *u = Uart::new(u.base());
+        }
+        if self.pci.function(oxbox_devices::pci::HOST_BRIDGE_DEVFN).is_some() {
+            self.pci = PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, self.vga_rom_bar);
+        }
+        self.mem.map = self.chipset_map();
+        self.vga = Vga::new();
+        self.sysctl_a = SYSCTL_A20;
+        self.requests = Requests::default();
+        self.refresh_irqs();
+    }
+
+    /// Writes disk data to the host.
+    pub fn flush_disks(&mut self) -> Result<(), crate::Error> {
+        Ok(())
     }
 
     /// The offset into video memory of a linear-framebuffer address.

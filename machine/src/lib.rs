@@ -235,10 +235,8 @@ impl Machine {
         let mem = memory::Memory::new(ram, &pad_rom(config.rom), &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
-            bus.pci = oxbox_devices::pci::PciBus::i440fx(
-                oxbox_devices::pci::DEFAULT_LFB_SIZE,
-                vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32,
-            );
+            bus.vga_rom_bar = vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32;
+            bus.pci = oxbox_devices::pci::PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, bus.vga_rom_bar);
         }
         bus.fw_cfg.set_ram_size(ram as u64);
         bus.fw_cfg.set_cpus(1, 1);
@@ -303,8 +301,23 @@ impl Machine {
         self.tail.clear();
     }
 
+    /// A hardware reset: the CPU and the chipset and devices return to their
+    /// power-on state; RAM, CMOS memory and the clock keep going, disks stay
+    /// attached.
+    pub fn reset(&mut self) {
+        self.bus.reset_devices();
+        self.cpu.reset();
+        self.cpu.set_a20(true);
+        self.cpu.flush_code_cache();
+    }
+
+    /// Writes every disk's pending data to the host.
+    pub fn flush_disks(&mut self) -> Result<(), Error> {
+        self.bus.flush_disks()
+    }
+
     /// Draws the display as the VGA shows it now.
-    pub fn render(&self, frame: &mut devices::vga::Frame) {
+    pub fn render(&mut self, frame: &mut devices::vga::Frame) {
         self.bus.vga.render_at(frame, self.bus.time_at(self.cpu.instruction_count()));
     }
 
@@ -330,7 +343,15 @@ impl Machine {
     /// are brought up to date between slices. A halted CPU skips virtual
     /// time straight to the next deadline.
     pub fn run(&mut self, max_instructions: u64) -> Stop {
+        self.run_for(max_instructions, MAX_IDLE_NS)
+    }
+
+    /// Like [`Machine::run`], but also returns [`Stop::Yield`] once
+    /// `max_virtual_ns` of virtual time have passed (a real-time front end
+    /// paces the guest with this).
+    pub fn run_for(&mut self, max_instructions: u64, max_virtual_ns: u64) -> Stop {
         let target = self.cpu.instruction_count().saturating_add(max_instructions);
+        let t_end = self.virtual_time_ns().saturating_add(max_virtual_ns);
         let mut idle = 0u64;
         loop {
             let icount = self.cpu.instruction_count();
@@ -342,11 +363,16 @@ impl Machine {
             }
             let now = self.bus.time_at(icount);
             let deadline = self.bus.next_deadline();
+            if now >= t_end {
+                return Stop::Yield;
+            }
+            let to_end = (t_end - now).div_ceil(self.bus.ns_per_insn());
             let budget = match deadline {
                 Some(d) if d > now => left.min((d - now).div_ceil(self.bus.ns_per_insn())),
                 Some(_) => left.min(1),
                 None => left,
-            };
+            }
+            .min(to_end);
             let exit = self.cpu.run(&mut self.bus, budget);
             self.drain_outputs();
             if self.marker_seen {
@@ -358,7 +384,7 @@ impl Machine {
                 self.cpu.set_a20(on);
             }
             if req.reset {
-                self.cpu.reset();
+                self.reset();
             }
             if req.memory_map {
                 self.cpu.flush_code_cache();
@@ -380,11 +406,11 @@ impl Machine {
                     let now = self.bus.time_at(icount);
                     match self.bus.next_deadline() {
                         Some(d) => {
-                            let d = d.max(now);
+                            let d = d.max(now).min(t_end);
                             idle += d - now;
                             self.bus.skip_to(icount, d);
                             self.cpu.advance_tsc((d - now) / self.bus.ns_per_insn());
-                            if idle > MAX_IDLE_NS {
+                            if d >= t_end {
                                 return Stop::Yield;
                             }
                         }
