@@ -121,6 +121,7 @@ pub mod debugcon;
 pub mod dma;
 pub mod floppy;
 pub mod fw_cfg;
+pub mod i8042;
 pub mod pci;
 pub mod pic;
 pub mod pit;
