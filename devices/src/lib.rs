@@ -122,6 +122,7 @@ pub mod dma;
 pub mod floppy;
 pub mod fw_cfg;
 pub mod i8042;
+pub mod ide;
 pub mod pci;
 pub mod pic;
 pub mod pit;
