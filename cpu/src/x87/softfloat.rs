@@ -83,6 +83,13 @@ impl F80 {
     pub const fn with_sign(self, neg: bool) -> F80 {
         F80 { sig: self.sig, se: (self.se & 0x7FFF) | ((neg as u16) << 15) }
     }
+    /// The same value scaled by 2^n (exponent field arithmetic, clamped to
+    /// the finite range; for tests and benchmarks).
+    #[cfg(test)]
+    pub fn with_exp_add(self, n: i32) -> F80 {
+        let e = (self.exp() as i32 + n).clamp(1, 0x7FFE) as u16;
+        F80::new(self.neg(), e, self.sig)
+    }
     #[inline(always)]
     pub const fn negate(self) -> F80 {
         F80 { sig: self.sig, se: self.se ^ 0x8000 }

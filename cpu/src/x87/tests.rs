@@ -1000,3 +1000,268 @@ fn x87_dev_unmasked() {
     println!("{bad} of {n} differ");
     assert_eq!(bad, 0);
 }
+
+/// Ordered integer of a finite positive-or-negative F80, for ulp distances.
+fn ordinal(v: F80) -> i128 {
+    let mag = ((v.exp() as i128) << 64) | v.sig as i128;
+    if v.neg() {
+        -mag
+    } else {
+        mag
+    }
+}
+
+/// Runs a transcendental reference file (`op x y expected [rc]`, expected
+/// rounded in mode rc (default nearest) from 1200-bit mpmath values):
+/// returns (count, exact, max ulp, mismatches).
+fn transcendental_check(text: &str) -> (usize, usize, i128, Vec<String>) {
+    let parse = |s: &str| F80 { se: u16::from_str_radix(&s[..4], 16).unwrap(), sig: u64::from_str_radix(&s[4..], 16).unwrap() };
+    let (mut n, mut exact, mut worst) = (0, 0, 0i128);
+    let mut bad = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let x = parse(t[1]);
+        let y = if t[2] == "0" { F80::ZERO } else { parse(t[2]) };
+        let want = parse(t[3]);
+        let rc = t.get(4).and_then(|r| r.parse::<u16>().ok()).unwrap_or(0);
+        let mut c = ctx(cw(3, rc));
+        let got = match t[0] {
+            "sin" => tr::fsin(&mut c, x).unwrap(),
+            "cos" => tr::fcos(&mut c, x).unwrap(),
+            "tan" => tr::fptan(&mut c, x).unwrap(),
+            "atan" => tr::fpatan(&mut c, y, x),
+            "f2xm1" => tr::f2xm1(&mut c, x),
+            "yl2x" => tr::fyl2x(&mut c, x, y),
+            _ => tr::fyl2xp1(&mut c, x, y),
+        };
+        n += 1;
+        let d = (ordinal(got) - ordinal(want)).abs();
+        if d == 0 {
+            exact += 1;
+        } else {
+            bad.push(format!("{line} got {:04x}{:016x}", got.se, got.sig));
+        }
+        worst = worst.max(d);
+    }
+    (n, exact, worst, bad)
+}
+
+/// Random and hard (near multiples of π/2, tiny, near 1) arguments of
+/// every transcendental instruction, in all four rounding modes, against
+/// mpmath: all correctly rounded.
+#[test]
+fn transcendental_reference() {
+    let (n, exact, worst, bad) = transcendental_check(include_str!("x87_transcendental.txt"));
+    assert!(worst <= 1, "worst error {worst} ulp");
+    assert_eq!(exact, n, "{} not correctly rounded:\n{}", n - exact, bad.join("\n"));
+}
+
+/// `X87_TRANS=/path cargo test -p oxbox-cpu x87_dev_trans -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn x87_dev_trans() {
+    let Ok(path) = std::env::var("X87_TRANS") else { return };
+    let text = std::fs::read_to_string(path).unwrap();
+    let (n, exact, worst, bad) = transcendental_check(&text);
+    for b in bad.iter().take(30) {
+        println!("{b}");
+    }
+    println!("{n} cases, {exact} correctly rounded, worst {worst} ulp");
+}
+
+/// Soft-float speed: `cargo test -p oxbox-cpu --release x87_bench -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn x87_bench() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let vals: Vec<F80> = (0..64u64)
+        .map(|i| {
+            let s = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | (1 << 63);
+            f(0x3FFF + (i % 16) as u16 - 8, s)
+        })
+        .collect();
+    let n = 2_000_000usize;
+    let time = |name: &str, f: &dyn Fn(usize) -> F80| {
+        let t = Instant::now();
+        let mut acc = 0u64;
+        for i in 0..n {
+            acc = acc.wrapping_add(black_box(f(i)).sig);
+        }
+        let ns = t.elapsed().as_nanos() as f64 / n as f64;
+        println!("{name:8} {ns:7.1} ns/op  ({acc:x})");
+    };
+    time("fadd", &|i| sf::add(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63], false));
+    time("fmul", &|i| sf::mul(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
+    time("fdiv", &|i| sf::div(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
+    time("fsqrt", &|i| sf::sqrt(&mut ctx(0x037F), vals[i & 63]));
+    time("fst64", &|i| F80 { sig: sf::to_f64(&mut ctx(0x037F), vals[i & 63]), se: 0 });
+    let n2 = n / 20;
+    let time2 = |name: &str, f: &dyn Fn(usize) -> F80| {
+        let t = Instant::now();
+        let mut acc = 0u64;
+        for i in 0..n2 {
+            acc = acc.wrapping_add(black_box(f(i)).sig);
+        }
+        let ns = t.elapsed().as_nanos() as f64 / n2 as f64;
+        println!("{name:8} {ns:7.1} ns/op  ({acc:x})");
+    };
+    time2("fsin", &|i| tr::fsin(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default());
+    time2("fsinbig", &|i| tr::fsin(&mut ctx(0x037F), vals[i & 63].with_sign(false).with_exp_add(40)).unwrap_or_default());
+    time2("fptan", &|i| tr::fptan(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default());
+    time2("fpatan", &|i| tr::fpatan(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
+    time2("f2xm1", &|i| tr::f2xm1(&mut ctx(0x037F), vals[i & 63].with_exp_add(-9)));
+    time2("fyl2x", &|i| tr::fyl2x(&mut ctx(0x037F), vals[i & 63].with_sign(false), vals[(i + 7) & 63]));
+    // End to end: a loop of FLD/FMUL/FADD/FSTP m64 and FSQRT.
+    // fninit; mov cx, 0; L: fld qword [200]; fmul qword [208]; fadd st0, st0;
+    // fsqrt; fstp qword [210]; loop L; hlt
+    let mut code = vec![0xDB, 0xE3, 0xB9, 0x00, 0x00];
+    let body_start = code.len();
+    code.extend(mem(0xDD, 0, 0x200));
+    code.extend(mem(0xDC, 1, 0x208));
+    code.extend([0xD8, 0xC0, 0xD9, 0xFA]);
+    code.extend(mem(0xDD, 3, 0x210));
+    let back = (body_start as i32 - (code.len() as i32 + 2)) as i8 as u8;
+    code.extend([0xE2, back, 0xF4]);
+    let (mut cpu, mut ram) = machine(&code);
+    ram.0[0x200..0x208].copy_from_slice(&1.5f64.to_bits().to_le_bytes());
+    ram.0[0x208..0x210].copy_from_slice(&2.25f64.to_bits().to_le_bytes());
+    let t = Instant::now();
+    let mut insns = 0u64;
+    for _ in 0..40 {
+        let (c, r) = (&mut cpu, &mut ram);
+        c.set_eip(0);
+        c.set_halted(false);
+        let before = c.instruction_count();
+        c.run(r, 1_000_000);
+        insns += c.instruction_count() - before;
+    }
+    let el = t.elapsed().as_secs_f64();
+    println!("e2e      {:7.1} M x87-loop instructions/s ({insns} instructions)", insns as f64 / el / 1e6);
+}
+
+/// A small deterministic generator for the robustness tests.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// Random values biased towards the encodings that matter.
+    fn f80(&mut self) -> F80 {
+        let r = self.next();
+        let sign = (r as u16) & 0x8000;
+        let sig = self.next();
+        let exp = match (r >> 16) % 10 {
+            0 => 0,
+            1 => 0x7FFF,
+            2 => 1 + (r >> 32) as u16 % 8,
+            3 => 0x7FFE - (r >> 32) as u16 % 8,
+            4 => 0x3FFFu16.wrapping_add(((r >> 32) as u16 % 130).wrapping_sub(65)) & 0x7FFF,
+            _ => (r >> 32) as u16 & 0x7FFF,
+        };
+        let sig = match (r >> 40) % 6 {
+            0 => sig & !(1 << 63),
+            1 => 1 << 63,
+            2 => sig | 1 << 63 | 1 << 62,
+            3 => 0,
+            _ => sig | 1 << 63,
+        };
+        F80 { sig, se: sign | exp }
+    }
+}
+
+/// No operand value or control word makes any operation panic (the test
+/// profile keeps overflow checks on).
+#[test]
+fn robustness_random_operands() {
+    let mut g = Rng(0x1234_5678_9ABC_DEF1);
+    for _ in 0..60_000 {
+        let cwv = g.next() as u16;
+        let (a, b) = (g.f80(), g.f80());
+        let mut c = ctx(cwv);
+        let _ = sf::add(&mut c, a, b, false);
+        let _ = sf::add(&mut c, a, b, true);
+        let _ = sf::mul(&mut c, a, b);
+        let _ = sf::div(&mut c, a, b);
+        let _ = sf::sqrt(&mut c, a);
+        let _ = sf::rem(&mut c, a, b, false);
+        let _ = sf::rem(&mut c, a, b, true);
+        let _ = sf::scale(&mut c, a, b);
+        let _ = sf::round_to_int(&mut c, a);
+        for bits in [16, 32, 64] {
+            let _ = sf::to_int(&mut c, a, bits);
+        }
+        let _ = sf::to_bcd(&mut c, a);
+        let _ = sf::from_bcd(a.to_bytes());
+        let _ = sf::to_f32(&mut c, a);
+        let _ = sf::to_f64(&mut c, a);
+        let _ = sf::from_f32(&mut c, a.sig as u32);
+        let _ = sf::from_f64(&mut c, a.sig);
+        let _ = sf::compare(&mut c, a, b, false);
+        let _ = tr::fsin(&mut c, a);
+        let _ = tr::fcos(&mut c, a);
+        let _ = tr::fsincos(&mut c, a);
+        let _ = tr::fptan(&mut c, a);
+        let _ = tr::fpatan(&mut c, a, b);
+        let _ = tr::f2xm1(&mut c, a);
+        let _ = tr::fyl2x(&mut c, a, b);
+        let _ = tr::fyl2xp1(&mut c, a, b);
+        if a.class() != sf::Class::Zero && a.class() != sf::Class::Unsupported && !a.is_nan() && a.exp() != 0x7FFF {
+            let _ = sf::xtract(a);
+        }
+    }
+}
+
+/// Random x87 instruction streams (every escape opcode, ModR/M and
+/// displacement, random memory contents, random CR0.EM/TS/MP/NE) run
+/// without panicking.
+#[test]
+fn robustness_random_instruction_streams() {
+    let mut g = Rng(0xDEAD_BEEF_0BAD_F00D);
+    for round in 0..1500 {
+        let mut code = Vec::new();
+        for _ in 0..40 {
+            if g.next() % 8 == 0 {
+                code.push(0x9B);
+            }
+            if g.next() % 6 == 0 {
+                code.push(0x66);
+            }
+            code.push(0xD8 + (g.next() % 8) as u8);
+            let modrm = g.next() as u8;
+            code.push(modrm);
+            code.push(g.next() as u8);
+            code.push(g.next() as u8);
+        }
+        code.push(0xF4);
+        let (mut cpu, mut ram) = machine(&code);
+        for i in 0..0x8000 {
+            ram.0[i] = g.next() as u8;
+        }
+        // Keep the IVT pointing at a HLT so faults end the run.
+        for v in 0..32 {
+            ram.0[v * 4..v * 4 + 4].copy_from_slice(&[0x00, 0x09, 0x00, 0x00]);
+        }
+        ram.0[0x900] = 0xF4;
+        cpu.cr0 |= (g.next() as u32) & 0x2E & if round % 3 == 0 { 0x2E } else { 0x22 };
+        for r in 0..8 {
+            cpu.set_gpr(r, g.next() as u32 & 0x7FFF);
+        }
+        cpu.set_gpr(4, 0xFFF0);
+        for r in 0..8 {
+            cpu.fpu.regs[r] = g.f80();
+        }
+        cpu.fpu.empty = g.next() as u8;
+        cpu.fpu.top = g.next() as u8 & 7;
+        cpu.fpu.set_cw(g.next() as u16);
+        for _ in 0..20 {
+            cpu.run(&mut ram, 100);
+            cpu.set_halted(false);
+            cpu.set_eip(cpu.eip() & 0x3F);
+            cpu.set_segment_real(SegReg::Cs, 0x1000);
+        }
+    }
+}

@@ -436,17 +436,22 @@ fn trig_operand(ctx: &mut Ctx, a: F80) -> Result<Option<()>, F80> {
     }
 }
 
-/// Approximations of sin and cos of a finite in-range nonzero operand, and
-/// the direction of the true values from them when they are exact
-/// representations of the argument (tiny arguments).
-fn sincos_xf(a: F80) -> (Xf, Xf, i8) {
+/// Approximations of sin and cos of a finite in-range nonzero operand
+/// (each computed only when wanted), and the direction of the true values
+/// from them when they are exact representations of the argument (tiny
+/// arguments).
+fn sincos_xf(a: F80, want_sin: bool, want_cos: bool) -> (Xf, Xf, i8) {
     let u = unpack(a);
     if u.exp < TINY_EXP {
         return (Xf::from_f80(a), Xf::ONE, -1);
     }
     let (q, r) = reduce(a);
-    let sr = sin_xf(r);
-    let cr = cos_xf(r);
+    // sin x needs sin r for even quadrants, cos r for odd ones; cos x the
+    // other way round.
+    let need_sin_r = (want_sin && q & 1 == 0) || (want_cos && q & 1 == 1);
+    let need_cos_r = (want_sin && q & 1 == 1) || (want_cos && q & 1 == 0);
+    let sr = if need_sin_r { sin_xf(r) } else { Xf::ZERO };
+    let cr = if need_cos_r { cos_xf(r) } else { Xf::ZERO };
     let (s, c) = match q {
         0 => (sr, cr),
         1 => (cr, sr.negate()),
@@ -465,7 +470,7 @@ pub(crate) fn fsin(ctx: &mut Ctx, a: F80) -> Option<F80> {
             if a.class() == Class::Zero {
                 return Some(a);
             }
-            let (s, _, d) = sincos_xf(a);
+            let (s, _, d) = sincos_xf(a, true, false);
             Some(s.to_f80(ctx, d))
         }
     }
@@ -480,7 +485,7 @@ pub(crate) fn fcos(ctx: &mut Ctx, a: F80) -> Option<F80> {
             if a.class() == Class::Zero {
                 return Some(F80::ONE);
             }
-            let (_, c, d) = sincos_xf(a);
+            let (_, c, d) = sincos_xf(a, false, true);
             Some(c.to_f80(ctx, d))
         }
     }
@@ -495,7 +500,7 @@ pub(crate) fn fsincos(ctx: &mut Ctx, a: F80) -> Option<(F80, F80)> {
             if a.class() == Class::Zero {
                 return Some((a, F80::ONE));
             }
-            let (s, c, d) = sincos_xf(a);
+            let (s, c, d) = sincos_xf(a, true, true);
             let mut cs = *ctx;
             let s = s.to_f80(ctx, d);
             let c = c.to_f80(&mut cs, d);
