@@ -69,7 +69,9 @@ impl<B: Bus> Cpu<B> {
             };
             let left = (target - self.icount) as usize;
             let trap = self.eflags & FLAG_TF != 0;
-            let n = if trap { 1 } else { block.ops.len().min(left) };
+            // Right after STI (or MOV SS) only one instruction runs before
+            // interrupts are looked at again: the shadow covers exactly one.
+            let n = if trap || self.irq_shadow == self.icount { 1 } else { block.ops.len().min(left) };
             self.stop_block = false;
             for op in &block.ops[..n] {
                 let start = self.eip;

@@ -25,9 +25,46 @@ pub const EXIT_TRIPLE_FAULT: u8 = 126;
         124 on --timeout; 125 on --max-instructions; 126 on a triple fault."
 )]
 pub struct Args {
-    /// Run without a window (the only mode so far).
+    /// Disk image to boot: a floppy, hard disk or CD-ROM image, guessed from
+    /// its size and name (.iso is a CD).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<PathBuf>,
+
+    /// Floppy image for drive A:.
+    #[arg(long, value_name = "FILE")]
+    pub fda: Option<PathBuf>,
+
+    /// Floppy image for drive B:.
+    #[arg(long, value_name = "FILE")]
+    pub fdb: Option<PathBuf>,
+
+    /// Hard disk image on the primary IDE master.
+    #[arg(long, value_name = "FILE")]
+    pub hda: Option<PathBuf>,
+
+    /// Hard disk image on the primary IDE slave.
+    #[arg(long, value_name = "FILE")]
+    pub hdb: Option<PathBuf>,
+
+    /// CD-ROM image (ISO) on the secondary IDE master.
+    #[arg(long, value_name = "FILE")]
+    pub cdrom: Option<PathBuf>,
+
+    /// Boot order as drive letters, QEMU style: a floppy, c hard disk, d CD-ROM (e.g. "dc").
+    #[arg(long, value_name = "ORDER", value_parser = parse_boot)]
+    pub boot: Option<String>,
+
+    /// Keep the guest's disk writes in memory; the image files stay unchanged.
+    #[arg(long)]
+    pub snapshot: bool,
+
+    /// Run without a window: serial and debug consoles on stdout, scriptable exit status.
     #[arg(long)]
     pub headless: bool,
+
+    /// In the window, run as fast as possible instead of pacing guest time to host time.
+    #[arg(long)]
+    pub no_realtime: bool,
 
     /// Raw ROM image mapped to end at 0xFFFFF (and below 4 GiB); the CPU starts at F000:FFF0.
     #[arg(long, value_name = "FILE")]
@@ -98,6 +135,13 @@ pub struct Args {
     /// Print the instruction count and speed on stderr at the end.
     #[arg(long)]
     pub stats: bool,
+}
+
+fn parse_boot(s: &str) -> Result<String, String> {
+    if s.is_empty() || !s.chars().all(|c| matches!(c, 'a' | 'c' | 'd')) {
+        return Err(format!("'{s}': use the letters a (floppy), c (hard disk) and d (CD-ROM), e.g. \"ca\""));
+    }
+    Ok(s.to_string())
 }
 
 pub fn parse_port(s: &str) -> Result<u16, String> {

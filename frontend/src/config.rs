@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use oxbox_machine::{Config, Output};
+use oxbox_machine::{guess_kind, BootDevice, Config, DiskImage, MediaKind, Output};
 
 use crate::cli::Args;
 
@@ -26,15 +26,35 @@ pub fn system_bios(args: &Args) -> Result<PathBuf, String> {
     })
 }
 
+/// Whether any disk image was given.
+pub fn has_disks(args: &Args) -> bool {
+    args.image.is_some() || args.fda.is_some() || args.fdb.is_some() || args.hda.is_some() || args.hdb.is_some() || args.cdrom.is_some()
+}
+
+/// A short name for the window title.
+pub fn guest_name(args: &Args) -> String {
+    [&args.image, &args.fda, &args.hda, &args.cdrom, &args.kernel, &args.rom, &args.bios]
+        .into_iter()
+        .flatten()
+        .next()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "oxbox".into())
+}
+
 /// Builds the configuration; `None` means "no guest given: run the suite".
 pub fn build(args: &Args) -> Result<Option<Config>, Box<dyn std::error::Error>> {
+    let disks = has_disks(args);
     let rom = match (args.rom.as_ref().or(args.bios.as_ref()), &args.kernel) {
         (Some(path), _) => oxbox_machine::load_rom(path)?,
         (None, Some(_)) => Vec::new(),
+        (None, None) if disks => oxbox_machine::load_rom(&system_bios(args)?)?,
         (None, None) => return Ok(None),
     };
     let mut config = Config::new(rom);
-    let vga = args.vga_bios.clone().or_else(|| args.bios.as_ref().and_then(|_| find(VGA_BIOS_PATHS)));
+    attach(args, &mut config)?;
+    let firmware = args.bios.is_some() || (disks && args.rom.is_none());
+    let vga = args.vga_bios.clone().or_else(|| if firmware { find(VGA_BIOS_PATHS) } else { None });
     if let Some(path) = vga {
         config.vga_rom = read(&path)?;
     }
@@ -74,4 +94,65 @@ pub fn open_output(sink: &str) -> Result<Option<Output>, String> {
         "none" => None,
         path => Some(Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?)),
     })
+}
+
+fn image(path: &Path, kind: MediaKind, args: &Args) -> DiskImage {
+    DiskImage { path: path.to_path_buf(), kind, snapshot: args.snapshot, read_only: false }
+}
+
+/// Puts the disk images in their drives and sets the boot order.
+fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
+    let mut positional = None;
+    if let Some(p) = &args.image {
+        let len = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?.len();
+        positional = Some((p.clone(), guess_kind(p, len)));
+    }
+    let mut fda = args.fda.clone();
+    let mut hda = args.hda.clone();
+    let mut cdrom = args.cdrom.clone();
+    let mut first = None;
+    if let Some((p, kind)) = positional {
+        let slot = match kind {
+            MediaKind::Floppy => &mut fda,
+            MediaKind::HardDisk => &mut hda,
+            MediaKind::CdRom => &mut cdrom,
+        };
+        if slot.is_some() {
+            return Err(format!("{} would go in a drive that already has an image; use --fda/--hda/--cdrom", p.display()));
+        }
+        *slot = Some(p);
+        first = Some(kind);
+    }
+    if let Some(p) = &fda {
+        config.floppies[0] = Some(image(p, MediaKind::Floppy, args));
+    }
+    if let Some(p) = &args.fdb {
+        config.floppies[1] = Some(image(p, MediaKind::Floppy, args));
+    }
+    if let Some(p) = &hda {
+        config.ide[0] = Some(image(p, MediaKind::HardDisk, args));
+    }
+    if let Some(p) = &args.hdb {
+        config.ide[1] = Some(image(p, MediaKind::HardDisk, args));
+    }
+    if let Some(p) = &cdrom {
+        config.ide[2] = Some(image(p, MediaKind::CdRom, args));
+    }
+    let letters = match (&args.boot, first) {
+        (Some(b), _) => b.clone(),
+        (None, Some(MediaKind::Floppy)) => "ac".into(),
+        (None, Some(MediaKind::CdRom)) => "dc".into(),
+        (None, _) if hda.is_some() => "ca".into(),
+        (None, _) if cdrom.is_some() => "dc".into(),
+        (None, _) => "ac".into(),
+    };
+    config.boot_order = letters
+        .chars()
+        .map(|c| match c {
+            'a' => BootDevice::Floppy(0),
+            'd' => BootDevice::Ide { channel: 1, slave: false },
+            _ => BootDevice::Ide { channel: 0, slave: false },
+        })
+        .collect();
+    Ok(())
 }

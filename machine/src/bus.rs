@@ -6,6 +6,8 @@ use oxbox_cpu::{Bus, PageMap};
 use oxbox_devices::cmos::{Cmos, DateTime};
 use oxbox_devices::debug_exit::DebugExit;
 use oxbox_devices::debugcon::DebugCon;
+use oxbox_devices::dma::{Direction, Dma};
+use oxbox_devices::floppy::{self, Floppy};
 use oxbox_devices::fw_cfg::FwCfg;
 use oxbox_devices::pci::PciBus;
 use oxbox_devices::pic::Pic;
@@ -25,6 +27,9 @@ const IRQ_PIT: u8 = 0;
 const IRQ_COM2: u8 = 3;
 const IRQ_COM1: u8 = 4;
 const IRQ_RTC: u8 = 8;
+
+/// Largest DMA run moved in one go (the floppy gives at most a sector).
+const DMA_RUN: usize = 4096;
 
 /// Requests the bus raised for the machine during the last CPU slice.
 #[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +60,14 @@ pub struct PcBus {
     pub pci: PciBus,
     pub fw_cfg: FwCfg,
     pub vga: Vga,
+    pub dma: Dma,
+    pub floppy: Floppy,
+    /// Host-memory ranges devices wrote by DMA since the machine last
+    /// looked: cached code there must be dropped.
+    pub dma_dirty: Vec<(usize, usize)>,
+    dma_buf: Vec<u8>,
+    /// Write protection of the inserted floppies (kept across resets).
+    pub floppy_wp: [bool; 2],
     /// Size of the VGA expansion ROM BAR (0: none).
     pub vga_rom_bar: u32,
     pub consoles: Vec<DebugCon>,
@@ -79,6 +92,11 @@ impl PcBus {
             pci: PciBus::new(),
             fw_cfg: FwCfg::new(),
             vga: Vga::new(),
+            dma: Dma::new(),
+            floppy: Floppy::new(),
+            dma_dirty: Vec::new(),
+            dma_buf: vec![0; DMA_RUN],
+            floppy_wp: [false; 2],
             vga_rom_bar: 0,
             consoles: Vec::new(),
             debug_exit: None,
@@ -123,6 +141,8 @@ impl PcBus {
         for u in &mut self.uarts {
             u.update(now);
         }
+        self.floppy.update(now);
+        self.pump_dma();
         self.refresh_irqs();
     }
 
@@ -130,7 +150,8 @@ impl PcBus {
     pub fn next_deadline(&self) -> Option<u64> {
         let now = self.now();
         let mut d = self.pit.next_deadline(now);
-        for x in [self.cmos.next_deadline(now)].into_iter().chain(self.uarts.iter().map(|u| u.next_deadline(now))) {
+        let others = [self.cmos.next_deadline(now), self.floppy.next_deadline(now)];
+        for x in others.into_iter().chain(self.uarts.iter().map(|u| u.next_deadline(now))) {
             d = match (d, x) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -146,6 +167,52 @@ impl PcBus {
         self.pic.set_irq(IRQ_RTC, self.cmos.irq());
         self.pic.set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
         self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
+        self.pic.set_irq(floppy::IRQ, self.floppy.irq());
+    }
+
+    /// Moves data between the floppy controller and RAM while it asks for
+    /// DMA and the DMA controller has channel 2 ready.
+    fn pump_dma(&mut self) {
+        let now = self.now();
+        let mut guard = 0;
+        while let Some(want) = self.floppy.dma_request() {
+            guard += 1;
+            let Some(t) = self.dma.next_transfer(floppy::DMA_CHANNEL, want.min(DMA_RUN)) else { break };
+            if t.len == 0 || guard > 4096 {
+                break;
+            }
+            let n = match t.direction {
+                Direction::ToMemory => {
+                    let n = self.floppy.dma_read(&mut self.dma_buf[..t.len], now);
+                    for i in 0..n {
+                        let phys = t.addr.wrapping_add(i as u32);
+                        if let Some(off) = self.mem.ram_offset(phys) {
+                            self.mem.bytes[off] = self.dma_buf[i];
+                        }
+                    }
+                    if let Some(off) = self.mem.ram_offset(t.addr) {
+                        self.dma_dirty.push((off, n));
+                    }
+                    n
+                }
+                Direction::FromMemory => {
+                    for i in 0..t.len {
+                        let phys = t.addr.wrapping_add(i as u32);
+                        self.dma_buf[i] = match self.mem.map_page(phys) {
+                            PageMap::Direct { offset, .. } => self.mem.bytes[offset + (phys & 0xFFF) as usize],
+                            PageMap::Mmio => 0xFF,
+                        };
+                    }
+                    self.floppy.dma_write(&self.dma_buf[..t.len], now)
+                }
+                Direction::Verify => self.floppy.dma_read(&mut self.dma_buf[..t.len], now),
+            };
+            let tc = self.dma.complete(floppy::DMA_CHANNEL, n);
+            self.floppy.dma_complete(tc, now);
+            if n == 0 {
+                break;
+            }
+        }
     }
 
     /// Returns the chips to their power-on state (a hardware reset). CMOS
@@ -161,6 +228,16 @@ impl PcBus {
         }
         self.mem.map = self.chipset_map();
         self.vga = Vga::new();
+        self.dma = Dma::new();
+        let mut fdc = Floppy::new();
+        for d in 0..2 {
+            if let (Some(store), wp) = (self.floppy.eject(d), self.floppy_wp[d]) {
+                if let Err(e) = fdc.insert(d, store, wp) {
+                    log::warn!("floppy {d} after reset: {e:?}");
+                }
+            }
+        }
+        self.floppy = fdc;
         self.sysctl_a = SYSCTL_A20;
         self.requests = Requests::default();
         self.refresh_irqs();
@@ -168,6 +245,9 @@ impl PcBus {
 
     /// Writes disk data to the host.
     pub fn flush_disks(&mut self) -> Result<(), crate::Error> {
+        self.floppy
+            .flush()
+            .map_err(|e| crate::Error::BadConfig(format!("cannot write the floppy image: {e}")))?;
         Ok(())
     }
 
@@ -272,6 +352,13 @@ impl PcBus {
             PORT_SYSCTL_A => self.sysctl_a as u32 | (ones & !0xFF),
             0xCF8..=0xCFF => self.pci.read(port, size, now),
             p if Vga::handles_port(p) => self.vga.read(port, size, now),
+            0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => self.dma.read(port, size, now),
+            0x3F0..=0x3F5 | 0x3F7 => {
+                let v = self.floppy.read(port, size, now);
+                self.pump_dma();
+                self.refresh_irqs();
+                v
+            }
             0x510..=0x511 => self.fw_cfg.read(port, size, now),
             _ => {
                 if let Some(u) = self.uart_for(port) {
@@ -332,6 +419,14 @@ impl PcBus {
             p if Vga::handles_port(p) => {
                 self.vga.write(port, size, value, now);
                 return false;
+            }
+            0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => {
+                self.dma.write(port, size, value, now);
+                self.pump_dma();
+            }
+            0x3F0..=0x3F5 | 0x3F7 => {
+                self.floppy.write(port, size, value, now);
+                self.pump_dma();
             }
             _ => match self.uart_for(port) {
                 Some(u) => u.write(port, size, value, now),

@@ -29,6 +29,7 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 pub use bus::PcBus;
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
+pub use oxbox_devices::fw_cfg::BootDevice;
 pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
@@ -69,6 +70,12 @@ pub struct Config {
     /// Emulate the i440FX/PIIX3 PCI chipset (needed by real BIOSes; raw
     /// test ROMs usually run without it).
     pub pci: bool,
+    /// Floppy drives A: and B:.
+    pub floppies: [Option<DiskImage>; 2],
+    /// IDE devices: [primary master, primary slave, secondary master, secondary slave].
+    pub ide: [Option<DiskImage>; 4],
+    /// Boot order for the firmware (CMOS and fw_cfg "bootorder").
+    pub boot_order: Vec<BootDevice>,
     /// Boot a Linux kernel directly instead of through firmware.
     pub linux: Option<LinuxBoot>,
     /// The RTC's date and time at power-on. The default is a fixed date so
@@ -89,6 +96,9 @@ impl Config {
             linux: None,
             vga_rom: Vec::new(),
             pci: true,
+            floppies: [None, None],
+            ide: [None, None, None, None],
+            boot_order: Vec::new(),
             rtc_start: DateTime { year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 },
         }
     }
@@ -208,7 +218,7 @@ pub struct Machine {
 const MAX_IDLE_NS: u64 = 100_000_000;
 
 impl Machine {
-    pub fn new(config: Config) -> Result<Self, Error> {
+    pub fn new(mut config: Config) -> Result<Self, Error> {
         if config.rom.len() > MAX_ROM || (config.rom.is_empty() && config.linux.is_none()) {
             return Err(Error::BadConfig(format!(
                 "ROM image must be 1 to {MAX_ROM} bytes, not {}",
@@ -231,13 +241,14 @@ impl Machine {
                 config.vga_rom.len()
             )));
         }
-        let vga_rom = pad_rom_back(config.vga_rom);
-        let mem = memory::Memory::new(ram, &pad_rom(config.rom), &vga_rom);
+        let vga_rom = pad_rom_back(std::mem::take(&mut config.vga_rom));
+        let mem = memory::Memory::new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
             bus.vga_rom_bar = vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32;
             bus.pci = oxbox_devices::pci::PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, bus.vga_rom_bar);
         }
+        attach_disks(&config, &mut bus)?;
         bus.fw_cfg.set_ram_size(ram as u64);
         bus.fw_cfg.set_cpus(1, 1);
         let e820 = [
@@ -374,6 +385,9 @@ impl Machine {
             }
             .min(to_end);
             let exit = self.cpu.run(&mut self.bus, budget);
+            for (off, len) in std::mem::take(&mut self.bus.dma_dirty) {
+                self.cpu.invalidate_memory(off, len);
+            }
             self.drain_outputs();
             if self.marker_seen {
                 self.marker_seen = false;
@@ -488,4 +502,65 @@ fn watch(marker: &Option<Vec<u8>>, tail: &mut Vec<u8>, seen: &mut bool, new: &[u
     if tail.len() > keep {
         tail.drain(..tail.len() - keep);
     }
+}
+
+/// CMOS floppy drive type codes (register 10h nibbles).
+fn cmos_floppy_type(len: u64) -> u8 {
+    match len {
+        368_640 | 327_680 | 184_320 | 163_840 => 1,
+        1_228_800 => 2,
+        737_280 => 3,
+        1_474_560 => 4,
+        2_949_120 => 5,
+        _ => 0,
+    }
+}
+
+/// Opens the configured images, puts them in their drives and tells the
+/// firmware about them through CMOS and fw_cfg.
+fn attach_disks(config: &Config, bus: &mut PcBus) -> Result<(), Error> {
+    let mut types = 0u8;
+    let mut count = 0u8;
+    for (d, img) in config.floppies.iter().enumerate() {
+        let Some(img) = img else { continue };
+        let store = disk::open(img)?;
+        let len = store.len();
+        bus.floppy
+            .insert(d, store, img.read_only)
+            .map_err(|e| Error::BadConfig(format!("{}: {e:?}", img.path.display())))?;
+        bus.floppy_wp[d] = img.read_only;
+        types |= cmos_floppy_type(len) << if d == 0 { 4 } else { 0 };
+        count += 1;
+    }
+    // Drives are present even when empty: A: at least, as on a PC.
+    if config.floppies[0].is_none() {
+        types |= 4 << 4;
+    }
+    bus.cmos.set_byte(0x10, types);
+    let mut equip = bus.cmos.byte(0x14) & !0b1100_0001;
+    equip |= 1 | (count.max(1) - 1) << 6;
+    bus.cmos.set_byte(0x14, equip);
+    // Boot order: CMOS 3Dh/38h as the Bochs BIOS and SeaBIOS read them
+    // (1 floppy, 2 hard disk, 3 CD-ROM), and fw_cfg for SeaBIOS.
+    let code = |b: &BootDevice| match *b {
+        BootDevice::Floppy(_) => 1u8,
+        BootDevice::Ide { channel, slave } => {
+            let i = channel as usize * 2 + slave as usize;
+            match config.ide.get(i).and_then(|d| d.as_ref()) {
+                Some(d) if d.kind == MediaKind::CdRom => 3,
+                _ => 2,
+            }
+        }
+    };
+    let order: Vec<u8> = config.boot_order.iter().map(code).collect();
+    let get = |i: usize| order.get(i).copied().unwrap_or(0);
+    bus.cmos.set_byte(0x3D, get(0) | get(1) << 4);
+    bus.cmos.set_byte(0x38, get(2) << 4);
+    bus.cmos.update_checksum();
+    if !config.boot_order.is_empty() {
+        if let Err(e) = bus.fw_cfg.set_boot_order(&config.boot_order) {
+            log::warn!("fw_cfg bootorder: {e:?}");
+        }
+    }
+    Ok(())
 }
