@@ -9,14 +9,14 @@
 
 use iced_x86::{Code, Instruction, Register};
 
-use super::softfloat::{self as sf, Class, Cmp, Ctx, F80, DE, IE, OE, UE, ZE};
+use super::softfloat::{self as sf, Class, Cmp, Ctx, DE, F80, IE, OE, UE, ZE};
 use super::transcendental as tr;
 use super::{SW_ES, SW_SF};
 use crate::bus::Bus;
 use crate::cpu::{Cpu, SegReg, CR0_EM, CR0_MP, CR0_NE, CR0_TS};
 use crate::exec::Exit;
 use crate::fault::{Exception, Fault, Result};
-use crate::flags::{FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, FLAG_VM};
+use crate::flags::{FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_VM, FLAG_ZF};
 use crate::op::{Handler, Op};
 
 const NM: Fault = Fault::new(Exception::DeviceNotAvailable);
@@ -43,7 +43,10 @@ const DIVR: u8 = 7;
 /// opcode and the ModR/M byte.
 pub(crate) fn fop_from_bytes(bytes: &[u8]) -> u32 {
     let mut it = bytes.iter().copied().skip_while(|b| {
-        matches!(b, 0x26 | 0x2E | 0x36 | 0x3E | 0x64 | 0x65 | 0x66 | 0x67 | 0xF0 | 0xF2 | 0xF3 | 0x9B)
+        matches!(
+            b,
+            0x26 | 0x2E | 0x36 | 0x3E | 0x64 | 0x65 | 0x66 | 0x67 | 0xF0 | 0xF2 | 0xF3 | 0x9B
+        )
     });
     match (it.next(), it.next()) {
         (Some(b0 @ 0xD8..=0xDF), Some(modrm)) => (((b0 & 7) as u32) << 8) | modrm as u32,
@@ -123,7 +126,11 @@ impl<B: Bus> Cpu<B> {
 fn check_range<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, len: u32, write: bool) -> Result<()> {
     let last = len.saturating_sub(1);
     let Some(end) = off.checked_add(last) else {
-        return Err(if seg == SegReg::Ss as u8 { Fault::SS0 } else { Fault::GP0 });
+        return Err(if seg == SegReg::Ss as u8 {
+            Fault::SS0
+        } else {
+            Fault::GP0
+        });
     };
     let (lin0, lin1) = if write {
         (cpu.linear_w::<8>(seg, off)?, cpu.linear_w::<8>(seg, end)?)
@@ -192,7 +199,10 @@ fn read_raw<B: Bus, const SRC: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, of
 }
 
 fn f80_from_raw(v: u128) -> F80 {
-    F80 { sig: v as u64, se: (v >> 64) as u16 }
+    F80 {
+        sig: v as u64,
+        se: (v >> 64) as u16,
+    }
 }
 
 fn bytes10(v: u128) -> [u8; 10] {
@@ -475,7 +485,11 @@ pub(crate) fn fxam<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
     let v = f.st(0);
-    let (c3, c2, c0) = if f.is_empty(0) { (true, false, true) } else { sf::fxam_class(v) };
+    let (c3, c2, c0) = if f.is_empty(0) {
+        (true, false, true)
+    } else {
+        sf::fxam_class(v)
+    };
     f.set_cc(c3, c2, v.neg(), c0);
     Ok(())
 }
@@ -779,7 +793,11 @@ pub(crate) fn ftrig<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op
     }
     let mut ctx = f.ctx().ext();
     let a = f.st(0);
-    let r = if K == FSIN { tr::fsin(&mut ctx, a) } else { tr::fcos(&mut ctx, a) };
+    let r = if K == FSIN {
+        tr::fsin(&mut ctx, a)
+    } else {
+        tr::fcos(&mut ctx, a)
+    };
     match r {
         None => {
             f.sw |= super::SW_C2;

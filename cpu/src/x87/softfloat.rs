@@ -58,7 +58,10 @@ pub enum Class {
 
 impl F80 {
     pub const fn new(neg: bool, exp: u16, sig: u64) -> F80 {
-        F80 { sig, se: ((neg as u16) << 15) | (exp & 0x7FFF) }
+        F80 {
+            sig,
+            se: ((neg as u16) << 15) | (exp & 0x7FFF),
+        }
     }
     pub const ZERO: F80 = F80::new(false, 0, 0);
     pub const ONE: F80 = F80::new(false, 0x3FFF, 1 << 63);
@@ -81,7 +84,10 @@ impl F80 {
     }
     #[inline(always)]
     pub const fn with_sign(self, neg: bool) -> F80 {
-        F80 { sig: self.sig, se: (self.se & 0x7FFF) | ((neg as u16) << 15) }
+        F80 {
+            sig: self.sig,
+            se: (self.se & 0x7FFF) | ((neg as u16) << 15),
+        }
     }
     /// The same value scaled by 2^n (exponent field arithmetic, clamped to
     /// the finite range; for tests and benchmarks).
@@ -92,7 +98,10 @@ impl F80 {
     }
     #[inline(always)]
     pub const fn negate(self) -> F80 {
-        F80 { sig: self.sig, se: self.se ^ 0x8000 }
+        F80 {
+            sig: self.sig,
+            se: self.se ^ 0x8000,
+        }
     }
 
     #[inline]
@@ -141,7 +150,10 @@ impl F80 {
     pub fn from_bytes(b: [u8; 10]) -> F80 {
         let mut s = [0u8; 8];
         s.copy_from_slice(&b[..8]);
-        F80 { sig: u64::from_le_bytes(s), se: u16::from_le_bytes([b[8], b[9]]) }
+        F80 {
+            sig: u64::from_le_bytes(s),
+            se: u16::from_le_bytes([b[8], b[9]]),
+        }
     }
 }
 
@@ -181,7 +193,6 @@ impl Ctx {
         self.prec = 64;
         self
     }
-
 }
 
 /// A destination format for rounding.
@@ -192,11 +203,23 @@ pub(crate) struct Format {
     pub emax: i32,
 }
 
-pub(crate) const FMT_F32: Format = Format { prec: 24, emin: -126, emax: 127 };
-pub(crate) const FMT_F64: Format = Format { prec: 53, emin: -1022, emax: 1023 };
+pub(crate) const FMT_F32: Format = Format {
+    prec: 24,
+    emin: -126,
+    emax: 127,
+};
+pub(crate) const FMT_F64: Format = Format {
+    prec: 53,
+    emin: -1022,
+    emax: 1023,
+};
 
 pub(crate) const fn fmt_ext(prec: u32) -> Format {
-    Format { prec, emin: 1 - BIAS, emax: BIAS }
+    Format {
+        prec,
+        emin: 1 - BIAS,
+        emax: BIAS,
+    }
 }
 
 /// A rounded finite or infinite value. `sig == 0`: zero; `sig` bit 63 set:
@@ -216,7 +239,11 @@ fn split(sig: u128, n: u32) -> (u128, bool, bool) {
         (sig, false, false)
     } else if n < 128 {
         let half = (sig >> (n - 1)) & 1 != 0;
-        let sticky = if n == 1 { false } else { sig & ((1u128 << (n - 1)) - 1) != 0 };
+        let sticky = if n == 1 {
+            false
+        } else {
+            sig & ((1u128 << (n - 1)) - 1) != 0
+        };
         (sig >> n, half, sticky)
     } else if n == 128 {
         (0, sig >> 127 != 0, sig & (u128::MAX >> 1) != 0)
@@ -265,15 +292,29 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
                     // bias adjustment, a properly signed zero.
                     ctx.flags |= PE;
                     ctx.c1 = false;
-                    return Rounded { neg, exp: fmt.emin, sig: 0, inf: false };
+                    return Rounded {
+                        neg,
+                        exp: fmt.emin,
+                        sig: 0,
+                        inf: false,
+                    };
                 }
             } else {
                 ctx.c1 = false;
-                return Rounded { neg, exp: fmt.emin, sig: 0, inf: false };
+                return Rounded {
+                    neg,
+                    exp: fmt.emin,
+                    sig: 0,
+                    inf: false,
+                };
             }
         }
     }
-    let d = if e < fmt.emin { (fmt.emin as i64 - e as i64).min(256) as u32 } else { 0 };
+    let d = if e < fmt.emin {
+        (fmt.emin as i64 - e as i64).min(256) as u32
+    } else {
+        0
+    };
     let (mut k, half, sticky) = split(sig, norm_discard + d);
     let inexact = half || sticky;
     let up = rounds_up(ctx.rc, neg, k & 1 != 0, half, sticky);
@@ -291,7 +332,12 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
             ctx.flags |= OE;
             if !reg {
                 ctx.c1 = false;
-                return Rounded { neg, exp: fmt.emax, sig: 0, inf: true };
+                return Rounded {
+                    neg,
+                    exp: fmt.emax,
+                    sig: 0,
+                    inf: true,
+                };
             }
             if inexact {
                 ctx.flags |= PE;
@@ -303,9 +349,19 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
                 // rounded up.
                 ctx.flags |= PE;
                 ctx.c1 = true;
-                return Rounded { neg, exp: fmt.emax, sig: 0, inf: true };
+                return Rounded {
+                    neg,
+                    exp: fmt.emax,
+                    sig: 0,
+                    inf: true,
+                };
             }
-            return Rounded { neg, exp: oe, sig: sig64, inf: false };
+            return Rounded {
+                neg,
+                exp: oe,
+                sig: sig64,
+                inf: false,
+            };
         }
         ctx.flags |= OE | PE;
         let to_inf = match ctx.rc {
@@ -316,10 +372,20 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
         };
         ctx.c1 = to_inf;
         if to_inf {
-            return Rounded { neg, exp: fmt.emax, sig: 0, inf: true };
+            return Rounded {
+                neg,
+                exp: fmt.emax,
+                sig: 0,
+                inf: true,
+            };
         }
         let max = (u64::MAX >> (64 - prec)) << (64 - prec);
-        return Rounded { neg, exp: fmt.emax, sig: max, inf: false };
+        return Rounded {
+            neg,
+            exp: fmt.emax,
+            sig: max,
+            inf: false,
+        };
     }
     if inexact {
         ctx.flags |= PE;
@@ -328,7 +394,12 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
         }
     }
     ctx.c1 = up;
-    Rounded { neg, exp: oe, sig: sig64, inf: false }
+    Rounded {
+        neg,
+        exp: oe,
+        sig: sig64,
+        inf: false,
+    }
 }
 
 pub(crate) fn pack80(r: Rounded) -> F80 {
@@ -390,15 +461,26 @@ pub(crate) fn unpack(a: F80) -> Unp {
     let e = a.exp() as i32;
     if e == 0 {
         let lz = a.sig.leading_zeros();
-        Unp { neg: a.neg(), exp: 1 - BIAS - lz as i32, sig: a.sig.checked_shl(lz).unwrap_or(0) }
+        Unp {
+            neg: a.neg(),
+            exp: 1 - BIAS - lz as i32,
+            sig: a.sig.checked_shl(lz).unwrap_or(0),
+        }
     } else {
-        Unp { neg: a.neg(), exp: e - BIAS, sig: a.sig }
+        Unp {
+            neg: a.neg(),
+            exp: e - BIAS,
+            sig: a.sig,
+        }
     }
 }
 
 #[inline]
 pub(crate) fn quiet(a: F80) -> F80 {
-    F80 { sig: a.sig | (1 << 62), se: a.se }
+    F80 {
+        sig: a.sig | (1 << 62),
+        se: a.se,
+    }
 }
 
 fn is_nan_class(c: Class) -> bool {
@@ -694,7 +776,11 @@ pub(crate) fn sqrt(ctx: &mut Ctx, a: F80) -> F80 {
     }
     let u = unpack(a);
     let odd = u.exp & 1 != 0;
-    let m = if odd { (u.sig as u128) << 64 } else { (u.sig as u128) << 63 };
+    let m = if odd {
+        (u.sig as u128) << 64
+    } else {
+        (u.sig as u128) << 63
+    };
     let r = isqrt128(m);
     let rem = m - r * r;
     let mut s = r << 64;
@@ -1048,7 +1134,11 @@ pub(crate) struct Rem {
 /// `32 + diff % 32` bits only and reports a partial result.
 pub(crate) fn rem(ctx: &mut Ctx, a: F80, b: F80, nearest: bool) -> Rem {
     let (ca, cb) = (a.class(), b.class());
-    let done = |v: F80| Rem { value: v, q: 0, partial: false };
+    let done = |v: F80| Rem {
+        value: v,
+        q: 0,
+        partial: false,
+    };
     if let Some(r) = special2(ctx, a, ca, b, cb) {
         return done(r);
     }
@@ -1076,14 +1166,22 @@ pub(crate) fn rem(ctx: &mut Ctx, a: F80, b: F80, nearest: bool) -> Rem {
             // |a| > |b| / 2: q = 1, r = a - b.
             let r = ((y.sig as u128) << 1) - x.sig as u128;
             let v = norm_round(ctx, !x.neg, x.exp - 63 + 127, r, 64);
-            return Rem { value: v, q: 1, partial: false };
+            return Rem {
+                value: v,
+                q: 1,
+                partial: false,
+            };
         }
         // The remainder is a itself; pack it normally (a pseudo-denormal
         // comes back canonical).
         let v = norm_round(ctx, x.neg, x.exp, (x.sig as u128) << 64, 64);
         return done(v);
     }
-    let (k, partial) = if d >= 64 { (32 + (d % 32) as u32, true) } else { (d as u32, false) };
+    let (k, partial) = if d >= 64 {
+        (32 + (d % 32) as u32, true)
+    } else {
+        (d as u32, false)
+    };
     // b scaled to the exponent difference k: weight of its unit.
     let unit_exp = x.exp - k as i32 - 63;
     let n = (x.sig as u128) << k;
@@ -1099,8 +1197,16 @@ pub(crate) fn rem(ctx: &mut Ctx, a: F80, b: F80, nearest: bool) -> Rem {
             neg = !neg;
         }
     }
-    let v = if r == 0 { F80::zero(x.neg) } else { norm_round(ctx, neg, unit_exp + 127, r, 64) };
-    Rem { value: v, q: q as u64, partial }
+    let v = if r == 0 {
+        F80::zero(x.neg)
+    } else {
+        norm_round(ctx, neg, unit_exp + 127, r, 64)
+    };
+    Rem {
+        value: v,
+        q: q as u64,
+        partial,
+    }
 }
 
 /// FSCALE: a × 2^trunc(b).

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::softfloat::{self as sf, Ctx, F80, DE, IE, OE, PE, UE, ZE};
+use super::softfloat::{self as sf, Ctx, DE, F80, IE, OE, PE, UE, ZE};
 use super::transcendental as tr;
 use crate::bus::{Bus, PageMap};
 use crate::cpu::{Cpu, CpuModel, SegReg};
@@ -16,7 +16,10 @@ impl Bus for Ram {
     }
     fn map_page(&mut self, phys: u32) -> PageMap {
         if (phys as usize) < self.0.len() {
-            PageMap::Direct { offset: phys as usize & !0xFFF, writable: true }
+            PageMap::Direct {
+                offset: phys as usize & !0xFFF,
+                writable: true,
+            }
         } else {
             PageMap::Mmio
         }
@@ -134,7 +137,10 @@ fn point_one_plus_point_two() {
     assert_eq!(c.flags, PE);
     // 0.3 rounded directly is ...999A as well.
     let mut c = ctx(0x037F);
-    assert_eq!(sf::div(&mut c, sf::from_int(3), sf::from_int(10)), f(0x3FFD, 0x9999_9999_9999_999A));
+    assert_eq!(
+        sf::div(&mut c, sf::from_int(3), sf::from_int(10)),
+        f(0x3FFD, 0x9999_9999_9999_999A)
+    );
 }
 
 #[test]
@@ -250,7 +256,10 @@ fn denormal_operands_and_results() {
     // A pseudo-denormal is accepted (DE) and comes back normalised.
     let pden = f(0x0000, 0x8000_0000_0000_0000);
     let mut c = ctx(0x037F);
-    assert_eq!(sf::add(&mut c, pden, F80::ZERO, false), f(0x0001, 0x8000_0000_0000_0000));
+    assert_eq!(
+        sf::add(&mut c, pden, F80::ZERO, false),
+        f(0x0001, 0x8000_0000_0000_0000)
+    );
     assert_eq!(c.flags, DE);
     // Underflow: smallest normal / 2 is exact → a denormal, no UE (masked).
     let min = f(0x0001, 1 << 63);
@@ -477,7 +486,10 @@ fn transcendental_values() {
     let half = f(0x3FFE, 1 << 63);
     assert_eq!(tr::f2xm1(&mut c, half), f(0x3FFD, 0xD413_CCCF_E779_9211));
     // log2(10) × 1
-    assert_eq!(tr::fyl2x(&mut c, sf::from_int(10), F80::ONE), f(0x4000, 0xD49A_784B_CD1B_8AFE));
+    assert_eq!(
+        tr::fyl2x(&mut c, sf::from_int(10), F80::ONE),
+        f(0x4000, 0xD49A_784B_CD1B_8AFE)
+    );
     // log2(8) × 3 = 9 exactly
     let mut c = ctx(0x037F);
     assert_eq!(tr::fyl2x(&mut c, sf::from_int(8), sf::from_int(3)), sf::from_int(9));
@@ -609,7 +621,7 @@ fn e2e_unmasked_exception_raises_mf_at_next_waiting_instruction() {
     assert_eq!(cpu.eip(), 0x501);
     let sw = cpu.gpr(0) as u16;
     assert_eq!(sw & 0x80FF, 0x8084); // B, ES, ZE
-    // ST1 keeps 1.0: no result was stored, no pop.
+                                     // ST1 keeps 1.0: no result was stored, no pop.
     assert_eq!(cpu.fpu.st(1), F80::ONE);
     // The fault points at the WAIT.
     assert_eq!(ram.0[0xFFF0 - 6], (code.len() - 1) as u8);
@@ -629,8 +641,11 @@ fn e2e_ferr_when_ne_is_clear() {
 
 #[test]
 fn e2e_nm_with_em_or_ts() {
-    for (bits, wait_faults) in [(crate::cpu::CR0_EM, false), (crate::cpu::CR0_TS, false), (crate::cpu::CR0_TS | crate::cpu::CR0_MP, true)]
-    {
+    for (bits, wait_faults) in [
+        (crate::cpu::CR0_EM, false),
+        (crate::cpu::CR0_TS, false),
+        (crate::cpu::CR0_TS | crate::cpu::CR0_MP, true),
+    ] {
         // fld1 -> #NM; the handler at 0000:0600 halts.
         let (mut cpu, mut ram) = machine(&[0xD9, 0xE8, 0xF4]);
         ram.0[0x1C..0x20].copy_from_slice(&[0x00, 0x06, 0x00, 0x00]);
@@ -725,7 +740,10 @@ fn fstenv_protected_layout_and_fldenv_round_trip() {
     let (mut cpu2, _) = machine(&[]);
     cpu2.cr0 |= crate::cpu::CR0_PE;
     super::ops::load_env_for_test(&mut cpu2, &img, true);
-    assert_eq!((cpu2.fpu.fip, cpu2.fpu.fcs, cpu2.fpu.fop, cpu2.fpu.fdp, cpu2.fpu.fds), (0x1234_5678, 8, 0x5EB, 0x9ABC_DEF0, 0x10));
+    assert_eq!(
+        (cpu2.fpu.fip, cpu2.fpu.fcs, cpu2.fpu.fop, cpu2.fpu.fdp, cpu2.fpu.fds),
+        (0x1234_5678, 8, 0x5EB, 0x9ABC_DEF0, 0x10)
+    );
     assert_eq!(cpu2.fpu.empty, cpu.fpu.empty);
     assert_eq!(cpu2.fpu.status(), cpu.fpu.status());
 }
@@ -757,7 +775,10 @@ fn run_vector(line: &str) -> Option<String> {
     let op = t[0];
     let cwv = u16::from_str_radix(t[1], 16).ok()?;
     let parse80 = |s: &str| -> Option<F80> {
-        Some(F80 { se: u16::from_str_radix(&s[..4], 16).ok()?, sig: u64::from_str_radix(&s[4..], 16).ok()? })
+        Some(F80 {
+            se: u16::from_str_radix(&s[..4], 16).ok()?,
+            sig: u64::from_str_radix(&s[4..], 16).ok()?,
+        })
     };
     let a = parse80(t[2])?;
     let bm = t[3];
@@ -813,7 +834,11 @@ fn run_vector(line: &str) -> Option<String> {
             c
         }
         "ld32" | "ld64" => {
-            let mut c = if op == "ld32" { mem(0xD9, 0, 0x140).to_vec() } else { mem(0xDD, 0, 0x140).to_vec() };
+            let mut c = if op == "ld32" {
+                mem(0xD9, 0, 0x140).to_vec()
+            } else {
+                mem(0xDD, 0, 0x140).to_vec()
+            };
             c.extend(mem(0xDD, 7, 0x102));
             c.extend(mem(0xDB, 7, 0x130));
             c
@@ -872,7 +897,12 @@ fn hardware_vectors() {
             None => bad.push(format!("unparsed {line}")),
         }
     }
-    assert!(bad.is_empty(), "{} of {n} vectors differ:\n{}", bad.len(), bad[..bad.len().min(20)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {n} vectors differ:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
 }
 
 /// Developer check against a freshly generated vector file (not part of
@@ -910,11 +940,18 @@ fn run_unmasked_vector(line: &str) -> Option<String> {
     let op = t[0];
     let cwv = u16::from_str_radix(t[1], 16).ok()?;
     let parse80 = |s: &str| -> Option<F80> {
-        Some(F80 { se: u16::from_str_radix(&s[..4], 16).ok()?, sig: u64::from_str_radix(&s[4..], 16).ok()? })
+        Some(F80 {
+            se: u16::from_str_radix(&s[..4], 16).ok()?,
+            sig: u64::from_str_radix(&s[4..], 16).ok()?,
+        })
     };
     let a = parse80(t[2])?;
     let b = parse80(t[3])?;
-    let m0 = if op == "ld64" { u64::from_str_radix(t[5], 16).ok()? } else { 0x5555_5555_5555_5555 };
+    let m0 = if op == "ld64" {
+        u64::from_str_radix(t[5], 16).ok()?
+    } else {
+        0x5555_5555_5555_5555
+    };
     let mut code = vec![0xDB, 0xE3];
     code.extend(mem(0xD9, 5, 0x100));
     code.extend(mem(0xDB, 5, 0x120));
@@ -975,14 +1012,21 @@ fn hardware_unmasked_vectors() {
             None => bad.push(format!("unparsed {line}")),
         }
     }
-    assert!(bad.is_empty(), "{} of {n} vectors differ:\n{}", bad.len(), bad[..bad.len().min(20)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {n} vectors differ:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
 }
 
 /// `X87_UNMASKED=/path cargo test -p oxbox-cpu x87_dev_unmasked -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn x87_dev_unmasked() {
-    let Ok(path) = std::env::var("X87_UNMASKED") else { return };
+    let Ok(path) = std::env::var("X87_UNMASKED") else {
+        return;
+    };
     let text = std::fs::read_to_string(path).unwrap();
     let mut bad = 0;
     let mut n = 0;
@@ -1015,7 +1059,10 @@ fn ordinal(v: F80) -> i128 {
 /// rounded in mode rc (default nearest) from 1200-bit mpmath values):
 /// returns (count, exact, max ulp, mismatches).
 fn transcendental_check(text: &str) -> (usize, usize, i128, Vec<String>) {
-    let parse = |s: &str| F80 { se: u16::from_str_radix(&s[..4], 16).unwrap(), sig: u64::from_str_radix(&s[4..], 16).unwrap() };
+    let parse = |s: &str| F80 {
+        se: u16::from_str_radix(&s[..4], 16).unwrap(),
+        sig: u64::from_str_radix(&s[4..], 16).unwrap(),
+    };
     let (mut n, mut exact, mut worst) = (0, 0, 0i128);
     let mut bad = Vec::new();
     for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
@@ -1091,11 +1138,16 @@ fn x87_bench() {
         let ns = t.elapsed().as_nanos() as f64 / n as f64;
         println!("{name:8} {ns:7.1} ns/op  ({acc:x})");
     };
-    time("fadd", &|i| sf::add(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63], false));
+    time("fadd", &|i| {
+        sf::add(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63], false)
+    });
     time("fmul", &|i| sf::mul(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
     time("fdiv", &|i| sf::div(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
     time("fsqrt", &|i| sf::sqrt(&mut ctx(0x037F), vals[i & 63]));
-    time("fst64", &|i| F80 { sig: sf::to_f64(&mut ctx(0x037F), vals[i & 63]), se: 0 });
+    time("fst64", &|i| F80 {
+        sig: sf::to_f64(&mut ctx(0x037F), vals[i & 63]),
+        se: 0,
+    });
     let n2 = n / 20;
     let time2 = |name: &str, f: &dyn Fn(usize) -> F80| {
         let t = Instant::now();
@@ -1106,12 +1158,22 @@ fn x87_bench() {
         let ns = t.elapsed().as_nanos() as f64 / n2 as f64;
         println!("{name:8} {ns:7.1} ns/op  ({acc:x})");
     };
-    time2("fsin", &|i| tr::fsin(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default());
-    time2("fsinbig", &|i| tr::fsin(&mut ctx(0x037F), vals[i & 63].with_sign(false).with_exp_add(40)).unwrap_or_default());
-    time2("fptan", &|i| tr::fptan(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default());
-    time2("fpatan", &|i| tr::fpatan(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
+    time2("fsin", &|i| {
+        tr::fsin(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default()
+    });
+    time2("fsinbig", &|i| {
+        tr::fsin(&mut ctx(0x037F), vals[i & 63].with_sign(false).with_exp_add(40)).unwrap_or_default()
+    });
+    time2("fptan", &|i| {
+        tr::fptan(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default()
+    });
+    time2("fpatan", &|i| {
+        tr::fpatan(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63])
+    });
     time2("f2xm1", &|i| tr::f2xm1(&mut ctx(0x037F), vals[i & 63].with_exp_add(-9)));
-    time2("fyl2x", &|i| tr::fyl2x(&mut ctx(0x037F), vals[i & 63].with_sign(false), vals[(i + 7) & 63]));
+    time2("fyl2x", &|i| {
+        tr::fyl2x(&mut ctx(0x037F), vals[i & 63].with_sign(false), vals[(i + 7) & 63])
+    });
     // End to end: a loop of FLD/FMUL/FADD/FSTP m64 and FSQRT.
     // fninit; mov cx, 0; L: fld qword [200]; fmul qword [208]; fadd st0, st0;
     // fsqrt; fstp qword [210]; loop L; hlt
@@ -1137,7 +1199,10 @@ fn x87_bench() {
         insns += c.instruction_count() - before;
     }
     let el = t.elapsed().as_secs_f64();
-    println!("e2e      {:7.1} M x87-loop instructions/s ({insns} instructions)", insns as f64 / el / 1e6);
+    println!(
+        "e2e      {:7.1} M x87-loop instructions/s ({insns} instructions)",
+        insns as f64 / el / 1e6
+    );
 }
 
 /// A small deterministic generator for the robustness tests.

@@ -12,9 +12,7 @@
 //!
 //! The constants were generated with mpmath at 600 bits of precision.
 
-use super::softfloat::{
-    fmt_ext, pack80, propagate, round, special1, unpack, Class, Ctx, F80, DE, IE, PE, ZE,
-};
+use super::softfloat::{fmt_ext, pack80, propagate, round, special1, unpack, Class, Ctx, DE, F80, IE, PE, ZE};
 
 /// `sig × 2^(exp − 127)`; `sig` is zero or has bit 127 set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +36,21 @@ fn mul_hi(a: u128, b: u128) -> u128 {
 }
 
 impl Xf {
-    pub const ZERO: Xf = Xf { neg: false, exp: 0, sig: 0 };
-    pub const ONE: Xf = Xf { neg: false, exp: 0, sig: 1 << 127 };
-    const TWO: Xf = Xf { neg: false, exp: 1, sig: 1 << 127 };
+    pub const ZERO: Xf = Xf {
+        neg: false,
+        exp: 0,
+        sig: 0,
+    };
+    pub const ONE: Xf = Xf {
+        neg: false,
+        exp: 0,
+        sig: 1 << 127,
+    };
+    const TWO: Xf = Xf {
+        neg: false,
+        exp: 1,
+        sig: 1 << 127,
+    };
 
     #[inline]
     pub fn norm(neg: bool, exp: i32, sig: u128) -> Xf {
@@ -48,7 +58,11 @@ impl Xf {
             return Xf::ZERO;
         }
         let lz = sig.leading_zeros();
-        Xf { neg, exp: exp - lz as i32, sig: sig << lz }
+        Xf {
+            neg,
+            exp: exp - lz as i32,
+            sig: sig << lz,
+        }
     }
 
     /// A finite value (zero included).
@@ -57,7 +71,11 @@ impl Xf {
             return Xf::ZERO;
         }
         let u = unpack(a);
-        Xf { neg: u.neg, exp: u.exp, sig: (u.sig as u128) << 64 }
+        Xf {
+            neg: u.neg,
+            exp: u.exp,
+            sig: (u.sig as u128) << 64,
+        }
     }
 
     pub fn from_int(v: i64) -> Xf {
@@ -69,7 +87,10 @@ impl Xf {
     }
 
     pub fn negate(self) -> Xf {
-        Xf { neg: !self.neg && self.sig != 0, ..self }
+        Xf {
+            neg: !self.neg && self.sig != 0,
+            ..self
+        }
     }
 
     pub fn abs(self) -> Xf {
@@ -80,7 +101,10 @@ impl Xf {
         if self.sig == 0 {
             self
         } else {
-            Xf { exp: self.exp.saturating_add(n), ..self }
+            Xf {
+                exp: self.exp.saturating_add(n),
+                ..self
+            }
         }
     }
 
@@ -124,7 +148,11 @@ impl Xf {
         if self.sig == 0 || o.sig == 0 {
             return Xf::ZERO;
         }
-        Xf::norm(self.neg != o.neg, self.exp.saturating_add(o.exp).saturating_add(1), mul_hi(self.sig, o.sig))
+        Xf::norm(
+            self.neg != o.neg,
+            self.exp.saturating_add(o.exp).saturating_add(1),
+            mul_hi(self.sig, o.sig),
+        )
     }
 
     /// 1 / self (self nonzero), by one Newton step from a 64-bit estimate.
@@ -170,7 +198,11 @@ impl Xf {
 /// 1/n to 128 bits (truncated), at compile time.
 const fn recip_int(n: u128, neg: bool) -> Xf {
     if n <= 1 {
-        return Xf { neg, exp: 0, sig: 1 << 127 };
+        return Xf {
+            neg,
+            exp: 0,
+            sig: 1 << 127,
+        };
     }
     let mut r: u128 = 1;
     let mut q: u128 = 0;
@@ -192,7 +224,11 @@ const fn recip_int(n: u128, neg: bool) -> Xf {
             count += 1;
         }
     }
-    Xf { neg, exp: first, sig: q }
+    Xf {
+        neg,
+        exp: first,
+        sig: q,
+    }
 }
 
 const fn factorial(n: u32) -> u128 {
@@ -260,13 +296,41 @@ const ATANH_C: [Xf; ATANH_TERMS] = {
     t
 };
 
-pub(crate) const PI: Xf = Xf { neg: false, exp: 1, sig: 0xC90FDAA22168C234C4C6628B80DC1CD1 };
-pub(crate) const PI_2: Xf = Xf { neg: false, exp: 0, sig: 0xC90FDAA22168C234C4C6628B80DC1CD1 };
-pub(crate) const PI_4: Xf = Xf { neg: false, exp: -1, sig: 0xC90FDAA22168C234C4C6628B80DC1CD1 };
-pub(crate) const LN2: Xf = Xf { neg: false, exp: -1, sig: 0xB17217F7D1CF79ABC9E3B39803F2F6AF };
-pub(crate) const LOG2E: Xf = Xf { neg: false, exp: 0, sig: 0xB8AA3B295C17F0BBBE87FED0691D3E88 };
-pub(crate) const LOG2_10: Xf = Xf { neg: false, exp: 1, sig: 0xD49A784BCD1B8AFE492BF6FF4DAFDB4C };
-pub(crate) const LOG10_2: Xf = Xf { neg: false, exp: -2, sig: 0x9A209A84FBCFF7988F8959AC0B7C9178 };
+pub(crate) const PI: Xf = Xf {
+    neg: false,
+    exp: 1,
+    sig: 0xC90FDAA22168C234C4C6628B80DC1CD1,
+};
+pub(crate) const PI_2: Xf = Xf {
+    neg: false,
+    exp: 0,
+    sig: 0xC90FDAA22168C234C4C6628B80DC1CD1,
+};
+pub(crate) const PI_4: Xf = Xf {
+    neg: false,
+    exp: -1,
+    sig: 0xC90FDAA22168C234C4C6628B80DC1CD1,
+};
+pub(crate) const LN2: Xf = Xf {
+    neg: false,
+    exp: -1,
+    sig: 0xB17217F7D1CF79ABC9E3B39803F2F6AF,
+};
+pub(crate) const LOG2E: Xf = Xf {
+    neg: false,
+    exp: 0,
+    sig: 0xB8AA3B295C17F0BBBE87FED0691D3E88,
+};
+pub(crate) const LOG2_10: Xf = Xf {
+    neg: false,
+    exp: 1,
+    sig: 0xD49A784BCD1B8AFE492BF6FF4DAFDB4C,
+};
+pub(crate) const LOG10_2: Xf = Xf {
+    neg: false,
+    exp: -2,
+    sig: 0x9A209A84FBCFF7988F8959AC0B7C9178,
+};
 const SQRT2_SIG: u128 = 0xB504F333F9DE6484597D89B3754ABE9F;
 /// 2/π: 512 fraction bits, most significant word first.
 const TWO_OVER_PI: [u64; 8] = [
@@ -282,22 +346,86 @@ const TWO_OVER_PI: [u64; 8] = [
 /// atan(k/16) for k = 0..=16.
 const ATAN_TABLE: [Xf; 17] = [
     Xf::ZERO,
-    Xf { neg: false, exp: -5, sig: 0xFFAADDB967EF4E36CB2792DC0E2E0D51 },
-    Xf { neg: false, exp: -4, sig: 0xFEADD4D5617B6E32C897989F3E888EF7 },
-    Xf { neg: false, exp: -3, sig: 0xBDCBDA5E72D811347B0B4F881C9C7487 },
-    Xf { neg: false, exp: -3, sig: 0xFADBAFC96406EB156DC79EF5F7A217E5 },
-    Xf { neg: false, exp: -2, sig: 0x9B13B9B83F5E5E69C5ABB498D27AF328 },
-    Xf { neg: false, exp: -2, sig: 0xB7B0CA0F26F784738AA32122DCFE4483 },
-    Xf { neg: false, exp: -2, sig: 0xD327761E611FE5B6427C95E9001E7136 },
-    Xf { neg: false, exp: -2, sig: 0xED63382B0DDA7B456FE445ECBC3A8D03 },
-    Xf { neg: false, exp: -1, sig: 0x832BF4A6D9867E2A4B6A09CB61A515C0 },
-    Xf { neg: false, exp: -1, sig: 0x8F005D5EF7F59F9B5C835E1665C43747 },
-    Xf { neg: false, exp: -1, sig: 0x9A2F80E671BDDA204226F8E2204FF3BC },
-    Xf { neg: false, exp: -1, sig: 0xA4BC7D1934F7092419A87F2A457DAC9E },
-    Xf { neg: false, exp: -1, sig: 0xAEAC4C38B4D8C08014725E2F3E52070A },
-    Xf { neg: false, exp: -1, sig: 0xB8053E2BC2319E73CB2DA55210A4443D },
-    Xf { neg: false, exp: -1, sig: 0xC0CE85B8AC52664089DD62C46E92FA24 },
-    Xf { neg: false, exp: -1, sig: 0xC90FDAA22168C234C4C6628B80DC1CD1 },
+    Xf {
+        neg: false,
+        exp: -5,
+        sig: 0xFFAADDB967EF4E36CB2792DC0E2E0D51,
+    },
+    Xf {
+        neg: false,
+        exp: -4,
+        sig: 0xFEADD4D5617B6E32C897989F3E888EF7,
+    },
+    Xf {
+        neg: false,
+        exp: -3,
+        sig: 0xBDCBDA5E72D811347B0B4F881C9C7487,
+    },
+    Xf {
+        neg: false,
+        exp: -3,
+        sig: 0xFADBAFC96406EB156DC79EF5F7A217E5,
+    },
+    Xf {
+        neg: false,
+        exp: -2,
+        sig: 0x9B13B9B83F5E5E69C5ABB498D27AF328,
+    },
+    Xf {
+        neg: false,
+        exp: -2,
+        sig: 0xB7B0CA0F26F784738AA32122DCFE4483,
+    },
+    Xf {
+        neg: false,
+        exp: -2,
+        sig: 0xD327761E611FE5B6427C95E9001E7136,
+    },
+    Xf {
+        neg: false,
+        exp: -2,
+        sig: 0xED63382B0DDA7B456FE445ECBC3A8D03,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0x832BF4A6D9867E2A4B6A09CB61A515C0,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0x8F005D5EF7F59F9B5C835E1665C43747,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0x9A2F80E671BDDA204226F8E2204FF3BC,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0xA4BC7D1934F7092419A87F2A457DAC9E,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0xAEAC4C38B4D8C08014725E2F3E52070A,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0xB8053E2BC2319E73CB2DA55210A4443D,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0xC0CE85B8AC52664089DD62C46E92FA24,
+    },
+    Xf {
+        neg: false,
+        exp: -1,
+        sig: 0xC90FDAA22168C234C4C6628B80DC1CD1,
+    },
 ];
 
 /// Σ c[k] z^k by Horner's rule.
@@ -312,7 +440,13 @@ fn poly(z: Xf, c: &[Xf]) -> Xf {
 /// A constant rounded in the current rounding mode (FLDPI etc.: no
 /// exception is raised).
 pub(crate) fn constant(c: Xf, rc: u8) -> F80 {
-    let mut ctx = Ctx { rc, prec: 64, masks: 0x3F, flags: 0, c1: false };
+    let mut ctx = Ctx {
+        rc,
+        prec: 64,
+        masks: 0x3F,
+        flags: 0,
+        c1: false,
+    };
     c.to_f80(&mut ctx, 0)
 }
 
@@ -324,7 +458,11 @@ const TINY_EXP: i32 = -33;
 /// x mod π/2 for finite |x| < 2^63: (quadrant mod 4, r), |r| ≤ π/4.
 fn reduce(a: F80) -> (u32, Xf) {
     let u = unpack(a);
-    let x = Xf { neg: u.neg, exp: u.exp, sig: (u.sig as u128) << 64 };
+    let x = Xf {
+        neg: u.neg,
+        exp: u.exp,
+        sig: (u.sig as u128) << 64,
+    };
     if u.exp < -1 || (u.exp == -1 && x.sig <= PI_4.sig) {
         return (0, x);
     }
@@ -385,7 +523,11 @@ fn reduce(a: F80) -> (u32, Xf) {
     let msb = top as i64 * 64 + 63 - f[top].leading_zeros() as i64;
     let lo = msb - 127;
     let sig = ((chunk(&f, lo + 64) as u128) << 64) | chunk(&f, lo) as u128;
-    let frac = Xf { neg, exp: (msb - w as i64) as i32, sig };
+    let frac = Xf {
+        neg,
+        exp: (msb - w as i64) as i32,
+        sig,
+    };
     (q, frac.mul(PI_2))
 }
 
@@ -575,10 +717,18 @@ pub(crate) fn fpatan(ctx: &mut Ctx, y: F80, x: F80) -> F80 {
         }
         (Class::Infinity, _) => return pi_like(ctx, PI_2),
         (_, Class::Infinity) => {
-            return if x.neg() { pi_like(ctx, PI) } else { with_sign(F80::ZERO) };
+            return if x.neg() {
+                pi_like(ctx, PI)
+            } else {
+                with_sign(F80::ZERO)
+            };
         }
         (Class::Zero, _) => {
-            return if x.neg() { pi_like(ctx, PI) } else { with_sign(F80::ZERO) };
+            return if x.neg() {
+                pi_like(ctx, PI)
+            } else {
+                with_sign(F80::ZERO)
+            };
         }
         (_, Class::Zero) => return pi_like(ctx, PI_2),
         _ => {}
@@ -625,7 +775,11 @@ pub(crate) fn f2xm1(ctx: &mut Ctx, a: F80) -> F80 {
     }
     if x.exp == 0 && x.sig == 1 << 127 {
         // 2^1 − 1 = 1, 2^−1 − 1 = −0.5 exactly.
-        return if x.neg { F80::new(true, 0x3FFE, 1 << 63) } else { F80::ONE };
+        return if x.neg {
+            F80::new(true, 0x3FFE, 1 << 63)
+        } else {
+            F80::ONE
+        };
     }
     // |x| > 1: 2^k × 2^f − 1 with k = trunc(x).
     let k: i64 = if x.exp >= 15 {
@@ -665,7 +819,11 @@ fn ln_from_s(s: Xf) -> Xf {
 /// log2 of a positive finite value; also whether it is exact (a power of 2).
 fn log2_xf(x: Xf) -> (Xf, bool) {
     let mut e = x.exp;
-    let mut m = Xf { neg: false, exp: 0, sig: x.sig };
+    let mut m = Xf {
+        neg: false,
+        exp: 0,
+        sig: x.sig,
+    };
     if m.sig > SQRT2_SIG {
         m.exp = -1;
         e += 1;
