@@ -39,6 +39,29 @@ impl<B: Bus> Cpu<B> {
         self.write::<W>(bus, op.seg, off, v)
     }
 
+    /// Operand 0 of a two-operand form that will be written back.
+    #[inline(always)]
+    pub(crate) fn dst_rmw<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+        match F {
+            MR | MI => {
+                let off = self.ea(op);
+                self.read_rmw::<W>(bus, op.seg, off)
+            }
+            _ => Ok(self.reg_get::<W>(op.r0)),
+        }
+    }
+
+    /// The r/m operand of a read-modify-write one-operand form.
+    #[inline(always)]
+    pub(crate) fn rm_rmw<const W: u32, const MEM: bool>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+        if MEM {
+            let off = self.ea(op);
+            self.read_rmw::<W>(bus, op.seg, off)
+        } else {
+            Ok(self.reg_get::<W>(op.r0))
+        }
+    }
+
     /// Operand 0 of a two-operand form.
     #[inline(always)]
     pub(crate) fn dst<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
@@ -119,7 +142,7 @@ pub(crate) fn alu<B: Bus, const OP: u8, const W: u32, const F: u8>(
     op: &Op<B>,
 ) -> Result<()> {
     let b = cpu.src::<W, F>(bus, op)?;
-    let a = cpu.dst::<W, F>(bus, op)?;
+    let a = if OP == CMP || OP == TEST { cpu.dst::<W, F>(bus, op)? } else { cpu.dst_rmw::<W, F>(bus, op)? };
     let (r, kind) = cpu.alu_op::<OP, W>(a, b);
     if OP != CMP && OP != TEST {
         cpu.set_dst::<W, F>(bus, op, r)?;
@@ -133,7 +156,7 @@ pub(crate) fn incdec<B: Bus, const W: u32, const MEM: bool, const DEC: bool>(
     bus: &mut B,
     op: &Op<B>,
 ) -> Result<()> {
-    let a = cpu.rm::<W, MEM>(bus, op)?;
+    let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let r = if DEC { a.wrapping_sub(1) } else { a.wrapping_add(1) } & width_mask(W);
     cpu.set_rm::<W, MEM>(bus, op, r)?;
     cpu.set_lazy_incdec(DEC, W, a, r);
@@ -141,7 +164,7 @@ pub(crate) fn incdec<B: Bus, const W: u32, const MEM: bool, const DEC: bool>(
 }
 
 pub(crate) fn neg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let a = cpu.rm::<W, MEM>(bus, op)?;
+    let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let r = 0u32.wrapping_sub(a) & width_mask(W);
     cpu.set_rm::<W, MEM>(bus, op, r)?;
     cpu.set_lazy(LazyOp::Sub, W, 0, a, r);
@@ -149,6 +172,6 @@ pub(crate) fn neg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: 
 }
 
 pub(crate) fn not<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let a = cpu.rm::<W, MEM>(bus, op)?;
+    let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     cpu.set_rm::<W, MEM>(bus, op, !a & width_mask(W))
 }

@@ -29,7 +29,8 @@ pub(crate) fn bt<B: Bus, const K: u8, const W: u32, const MEM: bool, const IMM: 
             let delta = (n >> if W == 16 { 4 } else { 5 }) * (W as i32 / 8);
             (ea.wrapping_add(delta as u32) & op.amask, (n as u32) & (W - 1))
         };
-        (cpu.read::<W>(bus, op.seg, off)?, bit, off)
+        let v = if K == BT { cpu.read::<W>(bus, op.seg, off)? } else { cpu.read_rmw::<W>(bus, op.seg, off)? };
+        (v, bit, off)
     } else {
         (cpu.reg_get::<W>(op.r0), raw & (W - 1), 0)
     };

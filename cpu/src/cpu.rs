@@ -114,6 +114,12 @@ pub struct Cpu<B: Bus> {
     /// fault is delivered.
     pub(crate) fault_addr: u32,
     pub(crate) msr: Msrs,
+    /// An instruction breakpoint is armed in DR7.
+    pub(crate) dbg_exec: bool,
+    /// A data breakpoint is armed in DR7 (no TLB entries are made then).
+    pub(crate) dbg_data: bool,
+    /// Data breakpoints hit by the current instruction (DR6 B0-B3 bits).
+    pub(crate) dbg_hits: u32,
     pub(crate) cr0: u32,
     pub(crate) cr2: u32,
     pub(crate) cr3: u32,
@@ -154,6 +160,9 @@ impl<B: Bus> Cpu<B> {
             user: false,
             fault_addr: 0,
             msr: Msrs::default(),
+            dbg_exec: false,
+            dbg_data: false,
+            dbg_hits: 0,
             cr0: 0,
             cr2: 0,
             cr3: 0,
@@ -200,6 +209,9 @@ impl<B: Bus> Cpu<B> {
         self.cr3 = 0;
         self.cr4 = 0;
         self.dr = [0, 0, 0, 0, 0, 0, 0xFFFF_0FF0, 0x400];
+        self.dbg_exec = false;
+        self.dbg_data = false;
+        self.dbg_hits = 0;
         self.gdtr = (0, 0xFFFF);
         self.idtr = (0, 0x3FF);
         self.halted = false;

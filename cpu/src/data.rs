@@ -62,7 +62,7 @@ pub(crate) fn movsx<B: Bus, const W: u32, const S: u32, const MEM: bool>(
 
 /// XCHG: operand 0 is r/m (register `r0` or memory), operand 1 the register `r1`.
 pub(crate) fn xchg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let a = cpu.rm::<W, MEM>(bus, op)?;
+    let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let b = cpu.reg_get::<W>(op.r1);
     cpu.set_rm::<W, MEM>(bus, op, b)?;
     cpu.reg_set::<W>(op.r1, a);
@@ -153,7 +153,7 @@ pub(crate) fn cmpxchg<B: Bus, const W: u32, const MEM: bool>(
     bus: &mut B,
     op: &Op<B>,
 ) -> Result<()> {
-    let d = cpu.rm::<W, MEM>(bus, op)?;
+    let d = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let acc = cpu.reg_get::<W>(0);
     let r = acc.wrapping_sub(d) & width_mask(W);
     if acc == d {
@@ -168,7 +168,7 @@ pub(crate) fn cmpxchg<B: Bus, const W: u32, const MEM: bool>(
 }
 
 pub(crate) fn xadd<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let d = cpu.rm::<W, MEM>(bus, op)?;
+    let d = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let s = cpu.reg_get::<W>(op.r1);
     let r = d.wrapping_add(s) & width_mask(W);
     if MEM {

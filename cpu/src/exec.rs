@@ -9,7 +9,8 @@ use crate::cpu::{Cpu, SegReg};
 use crate::decode;
 use crate::fault::{Exception, Fault, Result};
 use crate::interrupt::Source;
-use crate::flags::{FLAG_IF, FLAG_TF};
+use crate::flags::{FLAG_IF, FLAG_RF, FLAG_TF};
+use crate::op::Op;
 
 /// Why [`Cpu::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,35 +70,81 @@ impl<B: Bus> Cpu<B> {
             };
             let left = (target - self.icount) as usize;
             let trap = self.eflags & FLAG_TF != 0;
-            // Right after STI (or MOV SS) only one instruction runs before
-            // interrupts are looked at again: the shadow covers exactly one.
-            let n = if trap || self.irq_shadow == self.icount { 1 } else { block.ops.len().min(left) };
-            self.stop_block = false;
-            for op in &block.ops[..n] {
-                let start = self.eip;
-                self.eip = start.wrapping_add(op.len as u32);
-                if !self.code32() {
-                    self.eip &= 0xFFFF;
+            // One instruction at a time when something must be looked at
+            // between instructions: the single-step trap, the STI/MOV SS
+            // shadow (interrupts are checked right after the one instruction
+            // it covers), armed breakpoints, a pending RF.
+            let slow = trap || self.irq_shadow == self.icount || self.dbg_exec || self.dbg_data || self.eflags & FLAG_RF != 0;
+            if !slow {
+                self.stop_block = false;
+                for op in &block.ops[..block.ops.len().min(left)] {
+                    let start = self.eip;
+                    self.eip = start.wrapping_add(op.len as u32);
+                    if !self.code32() {
+                        self.eip &= 0xFFFF;
+                    }
+                    self.icount += 1;
+                    if let Err(f) = (op.exec)(self, bus, op) {
+                        self.deliver_fault(bus, f, start);
+                        break;
+                    }
+                    if self.stop_block {
+                        break;
+                    }
                 }
-                self.icount += 1;
-                if let Err(f) = (op.exec)(self, bus, op) {
-                    self.deliver_fault(bus, f, start);
-                    break;
-                }
-                if self.stop_block {
-                    break;
-                }
-            }
-            if trap && self.exit.is_none() {
-                // Single-step trap after the instruction (TF was set before it).
-                let ret = self.eip;
-                self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
+            } else {
+                self.step_debug(bus, &block.ops[0], trap);
             }
             if let Some(e) = self.exit.take() {
                 return e;
             }
         }
         Exit::Budget
+    }
+
+    /// One instruction with the debug checks around it: instruction
+    /// breakpoints before (unless RF), data breakpoints and the single-step
+    /// trap after, RF cleared once it has done its job.
+    fn step_debug(&mut self, bus: &mut B, op: &Op<B>, trap: bool) {
+        let start = self.eip;
+        let rf = self.eflags & FLAG_RF != 0;
+        if self.dbg_exec && !rf {
+            let lin = self.seg[SegReg::Cs as usize].base.wrapping_add(start);
+            let hits = self.exec_bp_hits(lin);
+            if hits != 0 {
+                self.dr[6] = (self.dr[6] & !0xF) | hits;
+                self.icount += 1;
+                self.deliver_fault(bus, Fault::new(Exception::Debug), start);
+                return;
+            }
+        }
+        self.stop_block = false;
+        self.dbg_hits = 0;
+        self.eip = start.wrapping_add(op.len as u32);
+        if !self.code32() {
+            self.eip &= 0xFFFF;
+        }
+        self.icount += 1;
+        if let Err(f) = (op.exec)(self, bus, op) {
+            self.deliver_fault(bus, f, start);
+            return;
+        }
+        if rf {
+            self.eflags &= !FLAG_RF;
+        }
+        let mut dr6 = 0;
+        if self.dbg_hits != 0 {
+            dr6 |= self.dbg_hits;
+            self.dbg_hits = 0;
+        }
+        if trap {
+            dr6 |= crate::debug::DR6_BS;
+        }
+        if dr6 != 0 && self.exit.is_none() {
+            self.dr[6] = (self.dr[6] & !0xF) | dr6;
+            let ret = self.eip;
+            self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
+        }
     }
 
     /// Runs exactly one instruction (a REP string instruction runs to the end).

@@ -315,6 +315,10 @@ impl<B: Bus> Cpu<B> {
         }
         self.eip = eip;
         self.load_flags_pm::<W>(fl, old_cpl);
+        if W == 32 {
+            // IRET is how a debug handler sets RF for the return.
+            self.eflags |= fl & FLAG_RF;
+        }
         self.stop_block = true;
         Ok(())
     }

@@ -14,6 +14,7 @@ mod cache;
 mod control;
 mod cpu;
 mod data;
+mod debug;
 mod decode;
 mod exec;
 mod fault;

@@ -246,7 +246,9 @@ impl<B: Bus> Cpu<B> {
         let w = self.walk(bus, lin, Access::Execute, self.user)?;
         match bus.map_page(w.phys) {
             PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                self.tlb.read[u][slot(lin)] = Entry { page: lin >> 12, global: w.global, host: offset };
+                if !self.dbg_data {
+                    self.tlb.read[u][slot(lin)] = Entry { page: lin >> 12, global: w.global, host: offset };
+                }
                 Ok(Some(offset + (w.phys & 0xFFF) as usize))
             }
             _ => Ok(None),
@@ -283,6 +285,9 @@ impl<B: Bus> Cpu<B> {
     /// supervisor accesses to descriptor tables, the TSS and inner stacks).
     #[inline(never)]
     pub(crate) fn read_lin_as<const W: u32>(&mut self, bus: &mut B, lin: u32, user: bool) -> Result<u32> {
+        if self.dbg_data {
+            self.data_bp_check(lin, W / 8, false);
+        }
         let mut v = 0u32;
         let mut i = 0;
         while i < W / 8 {
@@ -290,7 +295,9 @@ impl<B: Bus> Cpu<B> {
             let w = self.walk(bus, a, Access::Read, user)?;
             match bus.map_page(w.phys) {
                 PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                    self.tlb.read[user as usize][slot(a)] = Entry { page: a >> 12, global: w.global, host: offset };
+                    if !self.dbg_data {
+                        self.tlb.read[user as usize][slot(a)] = Entry { page: a >> 12, global: w.global, host: offset };
+                    }
                     // Take every byte of the access that lies in this page.
                     let m = bus.memory();
                     while i < W / 8 && (lin.wrapping_add(i) >> 12) == a >> 12 {
@@ -311,6 +318,9 @@ impl<B: Bus> Cpu<B> {
 
     #[inline(never)]
     pub(crate) fn write_lin_as<const W: u32>(&mut self, bus: &mut B, lin: u32, v: u32, user: bool) -> Result<()> {
+        if self.dbg_data {
+            self.data_bp_check(lin, W / 8, true);
+        }
         // Translate every byte first so a fault leaves memory untouched.
         let mut walks = [(0u32, false, false); 4];
         for i in 0..W / 8 {
@@ -328,7 +338,7 @@ impl<B: Bus> Cpu<B> {
                         if self.cache.invalidate_range(host, 1) {
                             self.stop_block = true;
                         }
-                    } else if write_ok {
+                    } else if write_ok && !self.dbg_data {
                         self.tlb.write[user as usize][slot(a)] = Entry { page: a >> 12, global, host: offset };
                     }
                     bus.memory()[host] = byte;
@@ -381,6 +391,28 @@ impl<B: Bus> Cpu<B> {
     pub(crate) fn write<const W: u32>(&mut self, bus: &mut B, seg: u8, off: u32, v: u32) -> Result<()> {
         let lin = self.linear_w::<W>(seg, off)?;
         self.write_lin::<W>(bus, lin, v)
+    }
+
+    /// A read that the same instruction follows with a write to the same
+    /// place: the segment and paging checks are a write's, as on hardware
+    /// (a not-present page faults with W=1 already on the read).
+    #[inline(always)]
+    pub(crate) fn read_rmw<const W: u32>(&mut self, bus: &mut B, seg: u8, off: u32) -> Result<u32> {
+        let lin = self.linear_w::<W>(seg, off)?;
+        let e = self.tlb.write[self.user as usize][slot(lin)];
+        let o = lin & 0xFFF;
+        if e.page == lin >> 12 && o <= 0x1000 - W / 8 {
+            return Ok(load::<W>(bus.memory(), e.host + o as usize));
+        }
+        self.read_rmw_slow::<W>(bus, lin)
+    }
+
+    #[inline(never)]
+    fn read_rmw_slow<const W: u32>(&mut self, bus: &mut B, lin: u32) -> Result<u32> {
+        for i in 0..W / 8 {
+            self.walk(bus, lin.wrapping_add(i), Access::Write, self.user)?;
+        }
+        self.read_lin_as::<W>(bus, lin, self.user)
     }
 
     /// Supervisor-privilege linear read (descriptor tables, TSS).

@@ -52,7 +52,7 @@ pub(crate) fn shift<B: Bus, const K: u8, const W: u32, const MEM: bool, const C:
     op: &Op<B>,
 ) -> Result<()> {
     let count = cpu.shift_count::<C>(op);
-    let v = cpu.rm::<W, MEM>(bus, op)?;
+    let v = cpu.rm_rmw::<W, MEM>(bus, op)?;
     if count == 0 {
         return Ok(());
     }
@@ -133,7 +133,7 @@ pub(crate) fn shxd<B: Bus, const LEFT: bool, const W: u32, const MEM: bool, cons
     op: &Op<B>,
 ) -> Result<()> {
     let count = cpu.shift_count::<C>(op);
-    let d = cpu.rm::<W, MEM>(bus, op)?;
+    let d = cpu.rm_rmw::<W, MEM>(bus, op)?;
     if count == 0 {
         return Ok(());
     }

@@ -3,7 +3,7 @@
 
 use crate::bus::Bus;
 use crate::cpu::*;
-use crate::fault::{Fault, Result};
+use crate::fault::{Exception, Fault, Result};
 use crate::flags::*;
 use crate::op::Op;
 
@@ -250,25 +250,42 @@ pub(crate) fn mov_cr_r<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Re
 }
 
 /// MOV r32, DRn (aux = n).
-pub(crate) fn mov_r_dr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+/// The debug register a MOV DRn names: DR4/DR5 alias DR6/DR7 unless
+/// CR4.DE makes them #UD; DR7.GD turns any access into a #DB fault.
+fn dr_index<B: Bus>(cpu: &mut Cpu<B>, n: u8) -> Result<usize> {
     require_cpl0(cpu)?;
-    let n = match op.aux {
+    if cpu.dr[7] & crate::debug::DR7_GD != 0 {
+        cpu.dr[7] &= !crate::debug::DR7_GD;
+        cpu.dr[6] |= crate::debug::DR6_BD;
+        return Err(Fault::new(Exception::Debug));
+    }
+    Ok(match n {
+        4 | 5 if cpu.cr4 & CR4_DE != 0 => return Err(Fault::UD),
         4 => 6,
         5 => 7,
-        n => n,
-    };
-    cpu.regs[op.r0 as usize & 7] = cpu.dr[n as usize & 7];
+        n => n as usize & 7,
+    })
+}
+
+pub(crate) fn mov_r_dr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+    let n = dr_index(cpu, op.aux)?;
+    cpu.regs[op.r0 as usize & 7] = cpu.dr[n];
     Ok(())
 }
 
 pub(crate) fn mov_dr_r<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
-    require_cpl0(cpu)?;
-    let n = match op.aux {
-        4 => 6,
-        5 => 7,
-        n => n,
+    let n = dr_index(cpu, op.aux)?;
+    let v = cpu.regs[op.r1 as usize & 7];
+    cpu.dr[n] = match n {
+        // Reserved bits read as fixed values.
+        6 => (v & 0x0000_E00F) | 0xFFFF_0FF0,
+        7 => (v & 0xFFFF_2BFF) | 0x400,
+        _ => v,
     };
-    cpu.dr[n as usize & 7] = cpu.regs[op.r1 as usize & 7];
+    if n == 7 {
+        cpu.dr7_changed();
+    }
+    cpu.stop_block = true;
     Ok(())
 }
 
