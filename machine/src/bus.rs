@@ -9,6 +9,8 @@ use oxbox_devices::debugcon::DebugCon;
 use oxbox_devices::dma::{Direction, Dma};
 use oxbox_devices::floppy::{self, Floppy};
 use oxbox_devices::fw_cfg::FwCfg;
+use oxbox_devices::i8042::I8042;
+use oxbox_devices::ide::Ide;
 use oxbox_devices::pci::PciBus;
 use oxbox_devices::pic::Pic;
 use oxbox_devices::pit::Pit;
@@ -27,6 +29,10 @@ const IRQ_PIT: u8 = 0;
 const IRQ_COM2: u8 = 3;
 const IRQ_COM1: u8 = 4;
 const IRQ_RTC: u8 = 8;
+const IRQ_KBD: u8 = 1;
+const IRQ_MOUSE: u8 = 12;
+const IRQ_IDE0: u8 = 14;
+const IRQ_IDE1: u8 = 15;
 
 /// Largest DMA run moved in one go (the floppy gives at most a sector).
 const DMA_RUN: usize = 4096;
@@ -62,10 +68,14 @@ pub struct PcBus {
     pub vga: Vga,
     pub dma: Dma,
     pub floppy: Floppy,
+    pub kbc: I8042,
+    pub ide: Ide,
     /// Host-memory ranges devices wrote by DMA since the machine last
     /// looked: cached code there must be dropped.
     pub dma_dirty: Vec<(usize, usize)>,
     dma_buf: Vec<u8>,
+    /// The 8042's A20 output as last seen, to notice changes.
+    kbc_a20: bool,
     /// Write protection of the inserted floppies (kept across resets).
     pub floppy_wp: [bool; 2],
     /// Size of the VGA expansion ROM BAR (0: none).
@@ -94,14 +104,17 @@ impl PcBus {
             vga: Vga::new(),
             dma: Dma::new(),
             floppy: Floppy::new(),
+            kbc: I8042::new(),
+            ide: Ide::new(),
             dma_dirty: Vec::new(),
             dma_buf: vec![0; DMA_RUN],
             floppy_wp: [false; 2],
+            kbc_a20: true,
             vga_rom_bar: 0,
             consoles: Vec::new(),
             debug_exit: None,
             requests: Requests::default(),
-            sysctl_a: SYSCTL_A20,
+            sysctl_a: 0,
         };
         bus.refresh_irqs();
         bus
@@ -142,6 +155,8 @@ impl PcBus {
             u.update(now);
         }
         self.floppy.update(now);
+        self.kbc.update(now);
+        self.ide.update(now);
         self.pump_dma();
         self.refresh_irqs();
     }
@@ -150,7 +165,12 @@ impl PcBus {
     pub fn next_deadline(&self) -> Option<u64> {
         let now = self.now();
         let mut d = self.pit.next_deadline(now);
-        let others = [self.cmos.next_deadline(now), self.floppy.next_deadline(now)];
+        let others = [
+            self.cmos.next_deadline(now),
+            self.floppy.next_deadline(now),
+            self.kbc.next_deadline(now),
+            self.ide.next_deadline(now),
+        ];
         for x in others.into_iter().chain(self.uarts.iter().map(|u| u.next_deadline(now))) {
             d = match (d, x) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -168,6 +188,10 @@ impl PcBus {
         self.pic.set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
         self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
         self.pic.set_irq(floppy::IRQ, self.floppy.irq());
+        self.pic.set_irq(IRQ_KBD, self.kbc.irq1());
+        self.pic.set_irq(IRQ_MOUSE, self.kbc.irq12());
+        self.pic.set_irq(IRQ_IDE0, self.ide.irq14());
+        self.pic.set_irq(IRQ_IDE1, self.ide.irq15());
     }
 
     /// Moves data between the floppy controller and RAM while it asks for
@@ -215,6 +239,11 @@ impl PcBus {
         }
     }
 
+    /// The A20 line: the 8042 output port's gate and port 92h's are ORed.
+    pub fn a20_line(&self) -> bool {
+        self.kbc.a20() || self.sysctl_a & SYSCTL_A20 != 0
+    }
+
     /// Returns the chips to their power-on state (a hardware reset). CMOS
     /// memory and the RTC survive, as they are battery backed.
     pub fn reset_devices(&mut self) {
@@ -229,6 +258,8 @@ impl PcBus {
         self.mem.map = self.chipset_map();
         self.vga = Vga::new();
         self.dma = Dma::new();
+        self.kbc = I8042::new();
+        self.kbc_a20 = self.kbc.a20();
         let mut fdc = Floppy::new();
         for d in 0..2 {
             if let (Some(store), wp) = (self.floppy.eject(d), self.floppy_wp[d]) {
@@ -238,7 +269,7 @@ impl PcBus {
             }
         }
         self.floppy = fdc;
-        self.sysctl_a = SYSCTL_A20;
+        self.sysctl_a = 0;
         self.requests = Requests::default();
         self.refresh_irqs();
     }
@@ -248,6 +279,7 @@ impl PcBus {
         self.floppy
             .flush()
             .map_err(|e| crate::Error::BadConfig(format!("cannot write the floppy image: {e}")))?;
+        self.ide.flush().map_err(|e| crate::Error::BadConfig(format!("cannot write a disk image: {e}")))?;
         Ok(())
     }
 
@@ -353,6 +385,16 @@ impl PcBus {
             0xCF8..=0xCFF => self.pci.read(port, size, now),
             p if Vga::handles_port(p) => self.vga.read(port, size, now),
             0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => self.dma.read(port, size, now),
+            0x60 | 0x64 => {
+                let v = self.kbc.read(port, size, now);
+                self.refresh_irqs();
+                v
+            }
+            p if self.ide.decodes(p) => {
+                let v = self.ide.read(port, size, now);
+                self.refresh_irqs();
+                v
+            }
             0x3F0..=0x3F5 | 0x3F7 => {
                 let v = self.floppy.read(port, size, now);
                 self.pump_dma();
@@ -393,7 +435,7 @@ impl PcBus {
                 let old = self.sysctl_a;
                 self.sysctl_a = v & (SYSCTL_A20 | SYSCTL_RESET);
                 if (old ^ v) & SYSCTL_A20 != 0 {
-                    self.requests.a20 = Some(v & SYSCTL_A20 != 0);
+                    self.requests.a20 = Some(self.a20_line());
                 }
                 if v & SYSCTL_RESET != 0 && old & SYSCTL_RESET == 0 {
                     self.requests.reset = true;
@@ -424,6 +466,17 @@ impl PcBus {
                 self.dma.write(port, size, value, now);
                 self.pump_dma();
             }
+            0x60 | 0x64 => {
+                self.kbc.write(port, size, value, now);
+                if self.kbc.a20() != self.kbc_a20 {
+                    self.kbc_a20 = self.kbc.a20();
+                    self.requests.a20 = Some(self.a20_line());
+                }
+                if self.kbc.take_reset_request() {
+                    self.requests.reset = true;
+                }
+            }
+            p if self.ide.decodes(p) => self.ide.write(port, size, value, now),
             0x3F0..=0x3F5 | 0x3F7 => {
                 self.floppy.write(port, size, value, now);
                 self.pump_dma();

@@ -259,7 +259,6 @@ impl Machine {
         }
         bus.debug_exit = config.debug_exit_port.map(oxbox_devices::debug_exit::DebugExit::new);
         bus.consoles = config.consoles.iter().map(|(p, _)| oxbox_devices::debugcon::DebugCon::new(*p)).collect();
-        bus.set_a20_latch(config.a20);
         let mut cpu = Cpu::new(CpuModel::I486);
         cpu.set_a20(config.a20);
         if let Some(boot) = &config.linux {
@@ -532,6 +531,35 @@ fn attach_disks(config: &Config, bus: &mut PcBus) -> Result<(), Error> {
         types |= cmos_floppy_type(len) << if d == 0 { 4 } else { 0 };
         count += 1;
     }
+    // IDE: disks and CD-ROMs, and the CMOS fixed-disk entries (type 47,
+    // user geometry) the Bochs BIOS reads for the first two disks.
+    let mut hd_types = 0u8;
+    for (i, img) in config.ide.iter().enumerate() {
+        let Some(img) = img else { continue };
+        let store = disk::open(img)?;
+        let drive = if img.kind == MediaKind::CdRom {
+            oxbox_devices::ide::Drive::cdrom(Some(store))
+        } else {
+            oxbox_devices::ide::Drive::disk(store)
+        };
+        let geometry = drive.geometry();
+        bus.ide.channel_mut(i / 2).attach(i % 2 == 1, drive);
+        if let (Some(g), true) = (geometry, i < 2) {
+            let base = if i == 0 { 0x1B } else { 0x24 };
+            hd_types |= 0xF0 >> (4 * i);
+            bus.cmos.set_byte(0x19 + i as u8, 47);
+            let [cl, ch] = g.cylinders.to_le_bytes();
+            for (o, v) in [(0, cl), (1, ch), (2, g.heads), (3, 0xFF), (4, 0xFF), (5, 0xC0 | ((g.heads > 8) as u8) << 3), (6, cl), (7, ch), (8, g.sectors)] {
+                bus.cmos.set_byte(base + o, v);
+            }
+            // Translation (register 39h): LBA for disks over 504 MiB.
+            if g.capacity() > 1024 * 16 * 63 {
+                let t = bus.cmos.byte(0x39) | 1 << (2 * i);
+                bus.cmos.set_byte(0x39, t);
+            }
+        }
+    }
+    bus.cmos.set_byte(0x12, hd_types);
     // Drives are present even when empty: A: at least, as on a PC.
     if config.floppies[0].is_none() {
         types |= 4 << 4;
