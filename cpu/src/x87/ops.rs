@@ -182,18 +182,23 @@ fn write_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: 
 /// Reads a memory operand of format `SRC` as raw bits.
 #[inline(always)]
 fn read_raw<B: Bus, const SRC: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, off: u32) -> Result<u128> {
+    let (seg, m) = (op.seg, op.amask);
     Ok(match SRC {
-        I16 => cpu.read::<16>(bus, op.seg, off)? as u128,
-        M32 | I32 => cpu.read::<32>(bus, op.seg, off)? as u128,
+        I16 => cpu.read::<16>(bus, seg, off)? as u128,
+        M32 | I32 => cpu.read::<32>(bus, seg, off)? as u128,
         M64 | I64 => {
-            let mut b = [0u8; 8];
-            read_bytes(cpu, bus, op.seg, off, op.amask, &mut b)?;
-            u64::from_le_bytes(b) as u128
+            // The whole operand within the segment first.
+            cpu.linear::<64>(seg, off)?;
+            let lo = cpu.read::<32>(bus, seg, off)?;
+            let hi = cpu.read::<32>(bus, seg, off.wrapping_add(4) & m)?;
+            ((hi as u128) << 32) | lo as u128
         }
         _ => {
-            let mut b = [0u8; 16];
-            read_bytes(cpu, bus, op.seg, off, op.amask, &mut b[..10])?;
-            u128::from_le_bytes(b)
+            cpu.linear::<80>(seg, off)?;
+            let lo = cpu.read::<32>(bus, seg, off)?;
+            let mid = cpu.read::<32>(bus, seg, off.wrapping_add(4) & m)?;
+            let hi = cpu.read::<16>(bus, seg, off.wrapping_add(8) & m)?;
+            ((hi as u128) << 64) | ((mid as u128) << 32) | lo as u128
         }
     })
 }
@@ -608,11 +613,27 @@ fn indefinite_of<const DST: u8>() -> u128 {
 }
 
 fn write_raw<B: Bus, const DST: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, off: u32, v: u128) -> Result<()> {
+    let (seg, m) = (op.seg, op.amask);
     match DST {
-        I16 => cpu.write::<16>(bus, op.seg, off, v as u32),
-        M32 | I32 => cpu.write::<32>(bus, op.seg, off, v as u32),
-        M64 | I64 => write_bytes(cpu, bus, op.seg, off, op.amask, &(v as u64).to_le_bytes()),
-        _ => write_bytes(cpu, bus, op.seg, off, op.amask, &bytes10(v)),
+        I16 => cpu.write::<16>(bus, seg, off, v as u32),
+        M32 | I32 => cpu.write::<32>(bus, seg, off, v as u32),
+        M64 | I64 => {
+            let lin = cpu.linear_w::<64>(seg, off)?;
+            if lin & 0xFFF > 0x1000 - 8 {
+                check_range(cpu, bus, seg, off, 8, true)?;
+            }
+            cpu.write::<32>(bus, seg, off, v as u32)?;
+            cpu.write::<32>(bus, seg, off.wrapping_add(4) & m, (v >> 32) as u32)
+        }
+        _ => {
+            let lin = cpu.linear_w::<80>(seg, off)?;
+            if lin & 0xFFF > 0x1000 - 10 {
+                check_range(cpu, bus, seg, off, 10, true)?;
+            }
+            cpu.write::<32>(bus, seg, off, v as u32)?;
+            cpu.write::<32>(bus, seg, off.wrapping_add(4) & m, (v >> 32) as u32)?;
+            cpu.write::<16>(bus, seg, off.wrapping_add(8) & m, (v >> 64) as u32)
+        }
     }
 }
 

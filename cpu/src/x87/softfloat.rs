@@ -714,40 +714,72 @@ fn div_sig(x: u64, y: u64) -> (u128, bool) {
     ((q1 << 62) | (q2 >> 2), q2 & 3 != 0 || r2 != 0)
 }
 
-/// Integer square root: floor(sqrt(m)).
-pub(crate) fn isqrt128(m: u128) -> u128 {
-    if m < 2 {
-        return m;
-    }
-    // A 64-bit estimate from the top bits, rounded up so that Newton's
-    // method starts above the root and decreases to floor(sqrt(m)).
-    let bits = 128 - m.leading_zeros();
-    let shift = (bits.saturating_sub(62) + 1) & !1;
-    let top = (m >> shift) as u64;
-    let mut x = (isqrt64(top) as u128 + 1) << (shift / 2);
-    loop {
-        let y = (x + m / x) >> 1;
-        if y >= x {
-            return x;
+/// ceil(sqrt((i + 1) × 2^56)) for the top byte i of a normalised u64: a
+/// starting point at or above the root, within 2^-8 of it.
+const SQRT_SEED: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = ((i as u128) + 1) << 56;
+        // Bitwise integer square root, then round up.
+        let mut r: u128 = 0;
+        let mut bit: u128 = 1 << 32;
+        while bit > 0 {
+            let c = r | bit;
+            if c * c <= v {
+                r = c;
+            }
+            bit >>= 1;
         }
-        x = y;
+        if r * r < v {
+            r += 1;
+        }
+        t[i] = r as u64;
+        i += 1;
     }
-}
+    t
+};
 
 /// floor(sqrt(t)).
 fn isqrt64(t: u64) -> u64 {
     if t < 2 {
         return t;
     }
-    let bits = 64 - t.leading_zeros();
-    let mut x: u64 = 1 << bits.div_ceil(2);
-    loop {
-        let y = (x + t / x) >> 1;
-        if y >= x {
-            return x;
-        }
-        x = y;
+    // Normalise by an even shift so the top byte indexes the seed table.
+    let sh = t.leading_zeros() & !1;
+    let n = t << sh;
+    let mut x = (SQRT_SEED[(n >> 56) as usize] >> (sh / 2)).max(1);
+    // Two Newton steps from above take the 2^-8 relative error below
+    // 2^-35: at most one above the floor afterwards.
+    x = (x + t / x) >> 1;
+    x = ((x + t / x) >> 1).max(1);
+    while (x as u128) * (x as u128) > t as u128 {
+        x -= 1;
     }
+    x
+}
+
+#[cfg(test)]
+pub(crate) fn isqrt64_for_test(t: u64) -> u64 {
+    isqrt64(t)
+}
+
+/// floor(sqrt(m)) for m in [2^126, 2^128): a 32-bit root of the top half,
+/// one Newton step to 64 bits (64-bit divisions only), then exact fix-up.
+pub(crate) fn sqrt_sig(m: u128) -> u64 {
+    let t = (m >> 64) as u64;
+    let s = isqrt64(t).max(1);
+    let rem = m - (((s as u128) * (s as u128)) << 64);
+    let d = ((rem >> 33) as u64) / s;
+    let mut r = ((s as u128) << 32) + d as u128;
+    let sq_gt = |r: u128| r.checked_mul(r).map_or(true, |q| q > m);
+    while sq_gt(r) {
+        r -= 1;
+    }
+    while !sq_gt(r + 1) {
+        r += 1;
+    }
+    r as u64
 }
 
 /// √a rounded to `ctx.prec`.
@@ -781,7 +813,7 @@ pub(crate) fn sqrt(ctx: &mut Ctx, a: F80) -> F80 {
     } else {
         (u.sig as u128) << 63
     };
-    let r = isqrt128(m);
+    let r = sqrt_sig(m) as u128;
     let rem = m - r * r;
     let mut s = r << 64;
     if rem > r {

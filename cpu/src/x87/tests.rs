@@ -1330,3 +1330,81 @@ fn robustness_random_instruction_streams() {
         }
     }
 }
+
+/// ST(i) operands of every register form decode to the right register.
+#[test]
+fn e2e_register_operands() {
+    // fninit; fld1; fldz; fldpi; fld1      -> ST: 1 π 0 1
+    // fxch st2                            -> 0 π 1 1
+    // fld st3                             -> 1 0 π 1 1
+    // faddp st2, st                       -> 0 π+1 1 1
+    // fsubr st0, st1 (st0 = st1 − st0)    -> π+1 π+1 1 1
+    // fstp st3                            -> π+1 1 π+1
+    let code = [
+        0xDB, 0xE3, 0xD9, 0xE8, 0xD9, 0xEE, 0xD9, 0xEB, 0xD9, 0xE8, 0xD9, 0xCA, 0xD9, 0xC3, 0xDE, 0xC2, 0xD8, 0xE9,
+        0xDD, 0xDB,
+    ];
+    let (cpu, _) = run_code(&code, |_, _| {});
+    let mut c = ctx(0x037F);
+    let pi1 = sf::add(&mut c, tr::constant(tr::PI, 0), F80::ONE, false);
+    assert_eq!(cpu.fpu.st(0), pi1);
+    assert_eq!(cpu.fpu.st(1), F80::ONE);
+    assert_eq!(cpu.fpu.st(2), pi1);
+    assert!(cpu.fpu.is_empty(3));
+    assert_eq!(cpu.fpu.status() >> 11 & 7, 5);
+}
+
+#[test]
+fn square_root_kernel_is_exact() {
+    let mut g = Rng(0x5151_7272_9393_B4B4);
+    let check = |m: u128| {
+        let r = sf::sqrt_sig(m) as u128;
+        assert!(
+            r * r <= m && (r + 1).checked_mul(r + 1).map_or(true, |q| q > m),
+            "m={m:x} r={r:x}"
+        );
+    };
+    check(1 << 126);
+    check(u128::MAX);
+    check((1u128 << 127) - 1);
+    for _ in 0..200_000 {
+        let m = ((g.next() as u128) << 64 | g.next() as u128) | 1 << 126;
+        check(m);
+        let r = (g.next() | 1 << 63) as u128;
+        check(r * r);
+        check(r * r - 1);
+    }
+}
+
+#[test]
+fn isqrt64_is_exact() {
+    let mut g = Rng(0x7777_1234_4321_9999);
+    for _ in 0..100_000 {
+        let t = g.next() >> (g.next() % 64);
+        let r = sf::isqrt64_for_test(t) as u128;
+        assert!(r * r <= t as u128 && (r + 1) * (r + 1) > t as u128, "t={t}");
+    }
+    for t in [0, 1, 2, 3, 4, 15, 16, 17, u64::MAX, 1 << 62, (1 << 62) - 1] {
+        let r = sf::isqrt64_for_test(t) as u128;
+        assert!(r * r <= t as u128 && (r + 1) * (r + 1) > t as u128, "t={t}");
+    }
+}
+
+/// A store that crosses the segment limit faults before writing anything
+/// and leaves the FPU unchanged (no pop).
+#[test]
+fn e2e_faulting_store_leaves_memory_and_stack() {
+    // fninit; fld1; fstp qword [FFFC] -> #GP (handler at 0000:0800 halts)
+    let mut code = vec![0xDB, 0xE3, 0xD9, 0xE8];
+    code.extend(mem(0xDD, 3, 0xFFFC));
+    code.push(0xF4);
+    let (mut cpu, mut ram) = machine(&code);
+    ram.0[13 * 4..13 * 4 + 4].copy_from_slice(&[0x00, 0x08, 0x00, 0x00]);
+    ram.0[0x800] = 0xF4;
+    ram.0[0xFFFC..0x10000].copy_from_slice(&[0xAA; 4]);
+    cpu.run(&mut ram, 20);
+    assert_eq!(cpu.eip(), 0x801);
+    assert_eq!(&ram.0[0xFFFC..0x10000], &[0xAA; 4]);
+    assert_eq!(cpu.fpu.st(0), F80::ONE);
+    assert!(!cpu.fpu.is_empty(0));
+}
