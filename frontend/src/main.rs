@@ -3,10 +3,10 @@
 mod cli;
 mod config;
 mod headless;
-#[allow(dead_code)]
 mod keymap;
 mod png;
 mod suite;
+mod window;
 
 use std::process::ExitCode;
 
@@ -17,11 +17,30 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
-    match headless::run(&args) {
+    let result = if args.headless || !wants_window(&args) {
+        headless::run(&args)
+    } else {
+        run_window(&args)
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("oxbox: {e}");
             ExitCode::from(cli::EXIT_HOST_ERROR)
         }
     }
+}
+
+/// A guest to look at (a disk image, a kernel, firmware) opens a window
+/// unless --headless; a bare --rom test run and the built-in suite do not.
+fn wants_window(args: &cli::Args) -> bool {
+    config::has_disks(args) || args.kernel.is_some() || args.bios.is_some()
+}
+
+fn run_window(args: &cli::Args) -> Result<u8, Box<dyn std::error::Error>> {
+    window::check_display()?;
+    let Some(config) = config::build(args)? else {
+        return headless::run(args);
+    };
+    window::run(args, config, config::guest_name(args))
 }

@@ -8,7 +8,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TryRecvError};
-use minifb::{Key, KeyRepeat, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions};
+use minifb::{Key as HostKey, KeyRepeat, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions};
+use oxbox_machine::devices::i8042::Key;
 use oxbox_machine::devices::vga::Frame;
 use oxbox_machine::{Config, Machine, Stop};
 
@@ -17,8 +18,7 @@ use crate::keymap;
 
 /// What the window tells the machine thread.
 enum Event {
-    /// Set-2 scan code bytes for the keyboard.
-    Keys(Vec<u8>),
+    Key(Key, bool),
     /// Relative motion and buttons (bit 0 left, 1 right, 2 middle).
     Mouse { dx: i32, dy: i32, dz: i32, buttons: u8 },
     Pause(bool),
@@ -54,8 +54,19 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let (recycle_tx, recycle_rx) = unbounded::<Frame>();
     let (status_tx, status_rx) = unbounded::<Status>();
     let realtime = !args.no_realtime;
+    let print_screen = args.print_screen;
     let machine = thread::Builder::new().name("machine".into()).spawn(move || {
-        machine_thread(config, realtime, ev_rx, frame_tx, recycle_rx, status_tx)
+        let mut m = Machine::new(config).map_err(|e| e.to_string())?;
+        machine_thread(&mut m, realtime, ev_rx, frame_tx, recycle_rx, status_tx)?;
+        // Closing the window ends the run cleanly: disks flushed first.
+        m.flush_disks().map_err(|e| e.to_string())?;
+        if print_screen {
+            match m.text_screen() {
+                Some(text) => println!("{text}"),
+                None => eprintln!("oxbox: the screen is in a graphics mode"),
+            }
+        }
+        Ok::<u8, String>(0)
     })?;
 
     let mut window = Window::new(
@@ -76,27 +87,27 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let mut status = Status { mips: 0.0, state: "running", message: None };
     let mut shot = 0u32;
     while window.is_open() {
-        let ctrl = window.is_key_down(Key::LeftCtrl) || window.is_key_down(Key::RightCtrl);
-        let alt = window.is_key_down(Key::LeftAlt) || window.is_key_down(Key::RightAlt);
+        let ctrl = window.is_key_down(HostKey::LeftCtrl) || window.is_key_down(HostKey::RightCtrl);
+        let alt = window.is_key_down(HostKey::LeftAlt) || window.is_key_down(HostKey::RightAlt);
         let mut quit = false;
         for k in window.get_keys_pressed(KeyRepeat::No) {
             if ctrl && alt {
                 let handled = match k {
-                    Key::Q => {
+                    HostKey::Q => {
                         quit = true;
                         true
                     }
-                    Key::R => ev_tx.send(Event::Reset).is_ok(),
-                    Key::P => {
+                    HostKey::R => ev_tx.send(Event::Reset).is_ok(),
+                    HostKey::P => {
                         paused = !paused;
                         ev_tx.send(Event::Pause(paused)).is_ok()
                     }
-                    Key::S => {
+                    HostKey::S => {
                         shot += 1;
                         let path = PathBuf::from(format!("oxbox-screenshot-{shot}.png"));
                         ev_tx.send(Event::Screenshot(path)).is_ok()
                     }
-                    Key::G => {
+                    HostKey::G => {
                         captured = false;
                         window.set_cursor_visibility(true);
                         true
@@ -107,13 +118,13 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
                     continue;
                 }
             }
-            if let Some(code) = keymap::make(k) {
-                let _ = ev_tx.send(Event::Keys(code.to_vec()));
+            if let Some(key) = keymap::pc_key(k) {
+                let _ = ev_tx.send(Event::Key(key, true));
             }
         }
         for k in window.get_keys_released() {
-            if let Some(code) = keymap::brk(k) {
-                let _ = ev_tx.send(Event::Keys(code));
+            if let Some(key) = keymap::pc_key(k) {
+                let _ = ev_tx.send(Event::Key(key, false));
             }
         }
         if quit {
@@ -167,21 +178,20 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     }
     let _ = ev_tx.send(Event::Quit);
     drop(window);
-    let code = machine.join().map_err(|_| "the machine thread panicked")?;
-    code
+    let code = machine.join().map_err(|_| "the machine thread panicked")??;
+    Ok(code)
 }
 
-/// Runs the machine, paced to host time, until told to quit.
+/// Runs the machine (built on its own thread: it holds per-thread state),
+/// paced to host time, until told to quit.
 fn machine_thread(
-    config: Config,
+    m: &mut Machine,
     realtime: bool,
     events: Receiver<Event>,
     frames: Sender<Frame>,
     recycled: Receiver<Frame>,
     status: Sender<Status>,
-) -> Result<u8, Box<dyn std::error::Error>> {
-    // Built here: the machine holds per-thread state (Rc-shared blocks).
-    let mut m = Machine::new(config).map_err(|e| e.to_string())?;
+) -> Result<u8, String> {
     let frame_every = Duration::from_micros(16_667);
     let mut last_frame = Instant::now() - frame_every;
     let mut last_status = Instant::now();
@@ -196,12 +206,9 @@ fn machine_thread(
             let ev = if paused { events.recv_timeout(Duration::from_millis(20)).ok() } else { events.try_recv().ok() };
             let Some(ev) = ev else { break };
             match ev {
-                Event::Quit => {
-                    m.flush_disks();
-                    return Ok(0);
-                }
-                Event::Keys(bytes) => m.keyboard_input(&bytes),
-                Event::Mouse { dx, dy, dz, buttons } => m.mouse_input(dx, dy, dz, buttons),
+                Event::Quit => return Ok(0),
+                Event::Key(key, down) => m.key_event(key, down),
+                Event::Mouse { dx, dy, dz, buttons } => m.mouse_event(dx, dy, dz, buttons),
                 Event::Pause(p) => {
                     paused = p;
                     (h0, v0) = (Instant::now(), m.virtual_time_ns());
@@ -256,7 +263,6 @@ fn machine_thread(
             last_status = Instant::now();
             let s = if paused { "paused" } else { state };
             if status.send(Status { mips, state: s, message }).is_err() {
-                m.flush_disks();
                 return Ok(0);
             }
         }

@@ -326,6 +326,23 @@ impl Machine {
         self.bus.flush_disks()
     }
 
+    /// A key went down or up on the PS/2 keyboard.
+    pub fn key_event(&mut self, key: devices::i8042::Key, down: bool) {
+        let now = self.virtual_time_ns();
+        if down {
+            self.bus.kbc.key_down(key, now);
+        } else {
+            self.bus.kbc.key_up(key, now);
+        }
+    }
+
+    /// PS/2 mouse motion (dy positive is up) and buttons (bit 0 left,
+    /// 1 right, 2 middle).
+    pub fn mouse_event(&mut self, dx: i32, dy: i32, dz: i32, buttons: u8) {
+        let now = self.virtual_time_ns();
+        self.bus.kbc.mouse_move(dx, dy, dz, buttons, now);
+    }
+
     /// Draws the display as the VGA shows it now.
     pub fn render(&mut self, frame: &mut devices::vga::Frame) {
         self.bus.vga.render_at(frame, self.bus.time_at(self.cpu.instruction_count()));
