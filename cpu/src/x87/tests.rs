@@ -1408,3 +1408,92 @@ fn e2e_faulting_store_leaves_memory_and_stack() {
     assert_eq!(cpu.fpu.st(0), F80::ONE);
     assert!(!cpu.fpu.is_empty(0));
 }
+
+/// Transcendental special-case vectors from a host x87 (`hwt` format:
+/// `op cw a b -> st0 st1 sw`): compared exactly for special results and
+/// flags, within `tol` ulp for finite ones (hardware is not correctly
+/// rounded, and reduces with a 66-bit π).
+fn trans_hw_check(text: &str, tol: i128) -> (usize, Vec<String>) {
+    let parse = |s: &str| F80 {
+        se: u16::from_str_radix(&s[..4], 16).unwrap(),
+        sig: u64::from_str_radix(&s[4..], 16).unwrap(),
+    };
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let cwv = u16::from_str_radix(t[1], 16).unwrap();
+        let (a, b) = (parse(t[2]), parse(t[3]));
+        let (w0, w1, wsw) = (parse(t[5]), parse(t[6]), u16::from_str_radix(t[7], 16).unwrap());
+        let insn: [u8; 2] = match t[0] {
+            "sin" => [0xD9, 0xFE],
+            "cos" => [0xD9, 0xFF],
+            "sincos" => [0xD9, 0xFB],
+            "ptan" => [0xD9, 0xF2],
+            "patan" => [0xD9, 0xF3],
+            "f2xm1" => [0xD9, 0xF0],
+            "yl2x" => [0xD9, 0xF1],
+            "yl2xp1" => [0xD9, 0xF9],
+            "xtract" => [0xD9, 0xF4],
+            _ => [0xD9, 0xFD],
+        };
+        let mut code = vec![0xDB, 0xE3];
+        code.extend(mem(0xD9, 5, 0x100));
+        code.extend(mem(0xDB, 5, 0x120));
+        code.extend(mem(0xDB, 5, 0x110));
+        code.extend(insn);
+        code.extend(mem(0xDD, 6, 0x200));
+        let (_, ram) = run_code(&code, |_, ram| {
+            ram.0[0x100..0x102].copy_from_slice(&cwv.to_le_bytes());
+            put80(ram, 0x110, a);
+            put80(ram, 0x120, b);
+        });
+        let (g0, g1, gsw) = (get80(&ram, 0x200 + 14), get80(&ram, 0x200 + 24), get16(&ram, 0x202));
+        n += 1;
+        let close = |g: F80, w: F80| {
+            g == w
+                || (g.class() == sf::Class::Normal
+                    && w.class() == sf::Class::Normal
+                    && (ordinal(g) - ordinal(w)).abs() <= tol)
+        };
+        let exact = g0 == w0 && g1 == w1;
+        let sw_ok = if exact {
+            gsw == wsw
+        } else {
+            gsw & !0x0200 == wsw & !0x0200
+        };
+        if !(close(g0, w0) && close(g1, w1) && sw_ok) {
+            bad.push(format!(
+                "{line}\n got {:04x}{:016x} {:04x}{:016x} {gsw:04x}",
+                g0.se, g0.sig, g1.se, g1.sig
+            ));
+        }
+    }
+    (n, bad)
+}
+
+/// `X87_TRANS_HW=/path cargo test -p oxbox-cpu x87_dev_trans_hw -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn x87_dev_trans_hw() {
+    let Ok(path) = std::env::var("X87_TRANS_HW") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let (n, bad) = trans_hw_check(&text, 2);
+    for b in bad.iter().take(1000) {
+        println!("{b}");
+    }
+    println!("{} of {n} differ", bad.len());
+}
+
+#[test]
+fn hardware_transcendental_vectors() {
+    let (n, bad) = trans_hw_check(include_str!("x87_transcendental_hw.txt"), 2);
+    assert!(
+        bad.is_empty(),
+        "{} of {n} differ:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
+}

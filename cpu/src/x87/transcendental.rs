@@ -644,11 +644,10 @@ pub(crate) fn fsincos(ctx: &mut Ctx, a: F80) -> Option<(F80, F80)> {
             }
             let (s, c, d) = sincos_xf(a, true, true);
             let mut cs = *ctx;
-            let s = s.to_f80(ctx, d);
             let c = c.to_f80(&mut cs, d);
+            let s = s.to_f80(ctx, d);
+            // C1 reports the rounding of the sine (ST(1)), as on hardware.
             ctx.flags |= cs.flags;
-            // C1 reports the rounding of the value left in ST(0), the cosine.
-            ctx.c1 = cs.c1;
             Some((s, c))
         }
     }
@@ -876,9 +875,7 @@ pub(crate) fn fyl2x(ctx: &mut Ctx, x: F80, y: F80) -> F80 {
         }
         (Class::Zero, Class::Infinity) => return F80::infinity(!y.neg()),
         (Class::Zero, _) => {
-            if cy == Class::Denormal {
-                ctx.flags |= DE;
-            }
+            // Zero-divide takes precedence over a denormal ST(1).
             ctx.flags |= ZE;
             return F80::infinity(!y.neg());
         }
@@ -960,9 +957,6 @@ pub(crate) fn fyl2xp1(ctx: &mut Ctx, x: F80, y: F80) -> F80 {
         }
         if cy == Class::Infinity {
             return F80::infinity(!y.neg());
-        }
-        if cy == Class::Denormal {
-            ctx.flags |= DE;
         }
         ctx.flags |= ZE;
         return F80::infinity(!y.neg());
