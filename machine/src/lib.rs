@@ -179,8 +179,8 @@ pub enum Stop {
     TripleFault,
     /// The stop marker appeared on a serial port or debug console.
     Marker,
-    /// The CPU sat halted while a long stretch of virtual time passed;
-    /// nothing is wrong, call `run` again.
+    /// The run's virtual-time budget passed (the CPU sat halted part of
+    /// it); nothing is wrong, call `run` again.
     Yield,
 }
 
@@ -214,8 +214,7 @@ pub struct Machine {
     marker_seen: bool,
 }
 
-/// Virtual time a halted CPU may skip in one `run` call before it yields.
-const MAX_IDLE_NS: u64 = 100_000_000;
+
 
 impl Machine {
     pub fn new(mut config: Config) -> Result<Self, Error> {
@@ -369,8 +368,13 @@ impl Machine {
     /// The CPU runs in slices that end at the next device deadline; devices
     /// are brought up to date between slices. A halted CPU skips virtual
     /// time straight to the next deadline.
+    ///
+    /// The instruction budget is also a budget of virtual time (as much as
+    /// that many instructions take), so a guest that sits halted still
+    /// returns, with [`Stop::Yield`].
     pub fn run(&mut self, max_instructions: u64) -> Stop {
-        self.run_for(max_instructions, MAX_IDLE_NS)
+        let time = max_instructions.saturating_mul(self.bus.ns_per_insn());
+        self.run_for(max_instructions, time)
     }
 
     /// Like [`Machine::run`], but also returns [`Stop::Yield`] once
@@ -379,7 +383,6 @@ impl Machine {
     pub fn run_for(&mut self, max_instructions: u64, max_virtual_ns: u64) -> Stop {
         let target = self.cpu.instruction_count().saturating_add(max_instructions);
         let t_end = self.virtual_time_ns().saturating_add(max_virtual_ns);
-        let mut idle = 0u64;
         loop {
             let icount = self.cpu.instruction_count();
             self.bus.service(icount);
@@ -437,7 +440,6 @@ impl Machine {
                     match self.bus.next_deadline() {
                         Some(d) => {
                             let d = d.max(now).min(t_end);
-                            idle += d - now;
                             self.bus.skip_to(icount, d);
                             self.cpu.advance_tsc((d - now) / self.bus.ns_per_insn());
                             if d >= t_end {
