@@ -537,14 +537,15 @@ pub(crate) fn fld_st<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Resu
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
     let i = op.r0 & 7;
-    if !f.is_empty(7) {
-        f.overflow_push();
-        return Ok(());
-    }
+    // An empty source is reported (underflow) before a full stack.
     if f.is_empty(i) {
         if f.underflow() {
             f.push(F80::INDEFINITE);
         }
+        return Ok(());
+    }
+    if !f.is_empty(7) {
+        f.overflow_push();
         return Ok(());
     }
     let v = f.st(i);
@@ -686,6 +687,24 @@ pub(crate) fn fst_st<B: Bus, const POP: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op
     Ok(())
 }
 
+/// D9 D8+i (FSTPNCE, "FSTP1"): FSTP ST(i), except that an empty ST(0)
+/// raises no stack fault: nothing is stored and the stack is popped.
+pub(crate) fn fstpnce<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+    cpu.fpu_wait()?;
+    cpu.fpu_note(op, None);
+    let f = &mut cpu.fpu;
+    let i = op.r0 & 7;
+    if f.is_empty(0) {
+        f.pop();
+        return Ok(());
+    }
+    let v = f.st(0);
+    f.set_st(i, v);
+    f.set_c1(false);
+    f.pop();
+    Ok(())
+}
+
 /// FXCH ST(i).
 pub(crate) fn fxch<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
     cpu.fpu_wait()?;
@@ -727,7 +746,7 @@ pub(crate) fn fcmov<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Resul
         let v = f.st(i);
         f.set_st(0, v);
     }
-    f.set_c1(false);
+    // C1 is left alone (as on hardware; the SDM leaves it undefined).
     Ok(())
 }
 
@@ -738,6 +757,8 @@ pub(crate) fn ffree<B: Bus, const POP: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op:
     let f = &mut cpu.fpu;
     let p = f.phys(op.r0 & 7);
     f.empty |= 1 << p;
+    // C1 is cleared (as on hardware; the SDM leaves it undefined).
+    f.set_c1(false);
     if POP {
         f.pop();
     }
@@ -947,7 +968,8 @@ pub(crate) fn st0_st1<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &
     let f = &mut cpu.fpu;
     if f.is_empty(0) || f.is_empty(1) {
         if K != FSCALE {
-            f.sw &= !(super::SW_C0 | super::SW_C2 | super::SW_C3);
+            // C0 and C3 keep their values (as on hardware); C2 = 0.
+            f.sw &= !super::SW_C2;
         }
         f.underflow_to(0, false);
         return Ok(());
@@ -962,7 +984,10 @@ pub(crate) fn st0_st1<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &
     let r = sf::rem(&mut ctx, a, b, K == FPREM1);
     if f.commit(&ctx, 0, r.value) {
         let q = r.q;
-        if r.partial {
+        if r.value.is_nan() {
+            // NaN and invalid results leave C0 and C3 alone.
+            f.sw &= !(super::SW_C1 | super::SW_C2);
+        } else if r.partial {
             f.set_cc(false, true, false, false);
         } else {
             f.set_cc(q & 2 != 0, false, q & 1 != 0, q & 4 != 0);
@@ -1426,7 +1451,8 @@ pub(crate) fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
         C::Fistp_m64int => m!(fst_m, I64, true),
         C::Fbstp_m80bcd => m!(fst_m, BCD, true),
         C::Fst_sti => m!(fst_st, false),
-        C::Fstp_sti | C::Fstpnce_sti | C::Fstp_sti_DFD0 | C::Fstp_sti_DFD8 => m!(fst_st, true),
+        C::Fstp_sti | C::Fstp_sti_DFD0 | C::Fstp_sti_DFD8 => m!(fst_st, true),
+        C::Fstpnce_sti => fstpnce::<B>,
         C::Fxch_st0_sti | C::Fxch_st0_sti_DDC8 | C::Fxch_st0_sti_DFC8 => fxch::<B>,
         C::Fcmovb_st0_sti => fcmov_h(op, 2, false),
         C::Fcmove_st0_sti => fcmov_h(op, 4, false),

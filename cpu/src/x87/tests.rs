@@ -1497,3 +1497,106 @@ fn hardware_transcendental_vectors() {
         bad[..bad.len().min(20)].join("\n")
     );
 }
+
+/// Random register-only instruction sequences recorded on a host x87
+/// (`hwvec_seq.c`): `cw flags values.. | bytes -> cw sw tw st0..st7 eflags`.
+/// Empty registers' contents are not compared.
+fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
+    let (lhs, rhs) = line.split_once(" -> ")?;
+    let (head, bytes) = lhs.split_once(" |")?;
+    let h: Vec<&str> = head.split_whitespace().collect();
+    let cwv = u16::from_str_radix(h[0], 16).ok()?;
+    let fl = u32::from_str_radix(h[1], 16).ok()?;
+    let parse80 = |s: &str| -> Option<F80> {
+        Some(F80 {
+            se: u16::from_str_radix(&s[..4], 16).ok()?,
+            sig: u64::from_str_radix(&s[4..], 16).ok()?,
+        })
+    };
+    let vals: Vec<F80> = h[2..].iter().filter_map(|s| parse80(s)).collect();
+    let seq: Vec<u8> = bytes
+        .split_whitespace()
+        .filter_map(|b| u8::from_str_radix(b, 16).ok())
+        .collect();
+    let r: Vec<&str> = rhs.split_whitespace().collect();
+    let mut code = vec![0xDB, 0xE3];
+    code.extend(mem(0xD9, 5, 0x100));
+    for j in 0..vals.len() {
+        code.extend(mem(0xDB, 5, 0x110 + 10 * j as u16));
+    }
+    code.extend(&seq);
+    code.extend(mem(0xDD, 6, 0x200));
+    let (cpu, ram) = run_code(&code, |cpu, ram| {
+        ram.0[0x100..0x102].copy_from_slice(&cwv.to_le_bytes());
+        for (j, v) in vals.iter().enumerate() {
+            put80(ram, 0x110 + 10 * j, *v);
+        }
+        cpu.set_eflags(fl);
+    });
+    let (wcw, wsw, wtw) = (
+        u16::from_str_radix(r[0], 16).ok()?,
+        u16::from_str_radix(r[1], 16).ok()?,
+        u16::from_str_radix(r[2], 16).ok()?,
+    );
+    let (gcw, gsw, gtw) = (get16(&ram, 0x200), get16(&ram, 0x202), get16(&ram, 0x204));
+    let mut err = Vec::new();
+    if (gcw, gsw, gtw) != (wcw, wsw, wtw) {
+        err.push(format!("cw/sw/tw {gcw:04x} {gsw:04x} {gtw:04x}"));
+    }
+    let top = (wsw >> 11) & 7;
+    for i in 0..8u16 {
+        let phys = (top + i) & 7;
+        if (wtw >> (2 * phys)) & 3 == 3 {
+            continue;
+        }
+        let w = parse80(r[3 + i as usize])?;
+        let g = get80(&ram, 0x200 + 14 + 10 * i as usize);
+        if g != w {
+            err.push(format!("st{i} {:04x}{:016x}", g.se, g.sig));
+        }
+    }
+    let wef = u32::from_str_radix(r[11], 16).ok()?;
+    let gef = cpu.eflags() & 0x8D5;
+    if gef != wef {
+        err.push(format!("eflags {gef:03x}"));
+    }
+    Some(if err.is_empty() { Ok(()) } else { Err(err.join(", ")) })
+}
+
+fn seq_check(text: &str) -> (usize, Vec<String>) {
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        n += 1;
+        match run_seq_vector(line) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => bad.push(format!("{line}\n got {e}")),
+            None => bad.push(format!("unparsed {line}")),
+        }
+    }
+    (n, bad)
+}
+
+/// `X87_SEQ=/path cargo test -p oxbox-cpu x87_dev_seq -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn x87_dev_seq() {
+    let Ok(path) = std::env::var("X87_SEQ") else { return };
+    let text = std::fs::read_to_string(path).unwrap();
+    let (n, bad) = seq_check(&text);
+    for b in bad.iter().take(40) {
+        println!("{b}");
+    }
+    println!("{} of {n} differ", bad.len());
+}
+
+#[test]
+fn hardware_sequence_vectors() {
+    let (n, bad) = seq_check(include_str!("x87_sequence_vectors.txt"));
+    assert!(
+        bad.is_empty(),
+        "{} of {n} differ:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
+}
