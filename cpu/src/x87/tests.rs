@@ -1513,11 +1513,29 @@ fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
             sig: u64::from_str_radix(&s[4..], 16).ok()?,
         })
     };
-    let vals: Vec<F80> = h[2..].iter().filter_map(|s| parse80(s)).collect();
-    let seq: Vec<u8> = bytes
-        .split_whitespace()
-        .filter_map(|b| u8::from_str_radix(b, 16).ok())
+    let vals: Vec<F80> = h[2..]
+        .iter()
+        .filter(|s| s.len() == 20)
+        .filter_map(|s| parse80(s))
         .collect();
+    let hex16 = |s: &str| -> Option<[u8; 16]> {
+        let mut b = [0u8; 16];
+        for (i, o) in b.iter_mut().enumerate() {
+            *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(b)
+    };
+    let scratch = h[2..].iter().find(|s| s.len() == 32).and_then(|s| hex16(s));
+    // Register forms as two hex bytes; memory forms as `mXX/r` (operand at 300h).
+    let mut seq = Vec::new();
+    for tok in bytes.split_whitespace() {
+        if let Some(m) = tok.strip_prefix('m') {
+            let (opc, r) = m.split_once('/')?;
+            seq.extend(mem(u8::from_str_radix(opc, 16).ok()?, r.parse().ok()?, 0x300));
+        } else {
+            seq.push(u8::from_str_radix(tok, 16).ok()?);
+        }
+    }
     let r: Vec<&str> = rhs.split_whitespace().collect();
     let mut code = vec![0xDB, 0xE3];
     code.extend(mem(0xD9, 5, 0x100));
@@ -1530,6 +1548,9 @@ fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
         ram.0[0x100..0x102].copy_from_slice(&cwv.to_le_bytes());
         for (j, v) in vals.iter().enumerate() {
             put80(ram, 0x110 + 10 * j, *v);
+        }
+        if let Some(b) = scratch {
+            ram.0[0x300..0x310].copy_from_slice(&b);
         }
         cpu.set_eflags(fl);
     });
@@ -1559,6 +1580,12 @@ fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
     let gef = cpu.eflags() & 0x8D5;
     if gef != wef {
         err.push(format!("eflags {gef:03x}"));
+    }
+    if let Some(want) = r.get(12).and_then(|s| hex16(s)) {
+        if ram.0[0x300..0x310] != want {
+            let got: String = ram.0[0x300..0x310].iter().map(|b| format!("{b:02x}")).collect();
+            err.push(format!("memory {got}"));
+        }
     }
     Some(if err.is_empty() { Ok(()) } else { Err(err.join(", ")) })
 }
@@ -1593,6 +1620,17 @@ fn x87_dev_seq() {
 #[test]
 fn hardware_sequence_vectors() {
     let (n, bad) = seq_check(include_str!("x87_sequence_vectors.txt"));
+    assert!(
+        bad.is_empty(),
+        "{} of {n} differ:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
+}
+
+#[test]
+fn hardware_memory_sequence_vectors() {
+    let (n, bad) = seq_check(include_str!("x87_memory_sequence_vectors.txt"));
     assert!(
         bad.is_empty(),
         "{} of {n} differ:\n{}",
