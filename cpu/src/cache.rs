@@ -28,6 +28,9 @@ struct PageCode<B: Bus> {
 }
 
 pub(crate) struct CodeCache<B: Bus> {
+    /// Bumped whenever blocks are dropped, so the jump cache knows its
+    /// entries are stale.
+    pub gen: u64,
     pages: Vec<Option<Box<PageCode<B>>>>,
     /// Pages currently holding a `PageCode`, so a full flush is cheap.
     live: Vec<usize>,
@@ -35,7 +38,7 @@ pub(crate) struct CodeCache<B: Bus> {
 
 impl<B: Bus> CodeCache<B> {
     pub fn new() -> Self {
-        CodeCache { pages: Vec::new(), live: Vec::new() }
+        CodeCache { gen: 0, pages: Vec::new(), live: Vec::new() }
     }
 
     #[inline(always)]
@@ -106,6 +109,7 @@ impl<B: Bus> CodeCache<B> {
             }
         }
         if dropped {
+            self.gen = self.gen.wrapping_add(1);
             let pages = &self.pages;
             self.live.retain(|&p| matches!(pages.get(p), Some(Some(_))));
         }
@@ -113,6 +117,7 @@ impl<B: Bus> CodeCache<B> {
     }
 
     pub fn flush_all(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
         for p in self.live.drain(..) {
             if let Some(slot) = self.pages.get_mut(p) {
                 *slot = None;

@@ -58,15 +58,11 @@ pub(crate) const CR0_NW: u32 = 1 << 29;
 pub(crate) const CR0_CD: u32 = 1 << 30;
 pub(crate) const CR0_PG: u32 = 1 << 31;
 
-pub(crate) const CR4_VME: u32 = 1 << 0;
-pub(crate) const CR4_PVI: u32 = 1 << 1;
 pub(crate) const CR4_TSD: u32 = 1 << 2;
 pub(crate) const CR4_DE: u32 = 1 << 3;
 pub(crate) const CR4_PSE: u32 = 1 << 4;
 pub(crate) const CR4_PGE: u32 = 1 << 7;
-pub(crate) const CR4_PCE: u32 = 1 << 8;
 pub(crate) const CR4_OSFXSR: u32 = 1 << 9;
-pub(crate) const CR4_OSXMMEXCPT: u32 = 1 << 10;
 
 /// What segment checks allow, derived from a segment's descriptor cache
 /// and the mode: offsets `rlo..=rhi` may be read, `wlo..=whi` written.
@@ -86,12 +82,10 @@ pub(crate) struct Msrs {
     pub sysenter_cs: u32,
     pub sysenter_esp: u32,
     pub sysenter_eip: u32,
-    pub apic_base: u32,
     /// MTRR registers: fixed, variable base/mask pairs, default type.
     pub mtrr_def_type: u64,
     pub mtrr_fixed: [u64; 11],
     pub mtrr_var: [u64; 16],
-    pub pat: u64,
 }
 
 /// The processor. Generic over its bus so that bus calls are static.
@@ -143,6 +137,8 @@ pub struct Cpu<B: Bus> {
     pub(crate) tlb: Tlb,
     pub(crate) cache: CodeCache<B>,
     pub(crate) fpu: crate::x87::Fpu,
+    /// Linear address to block, in front of the TLB and the code cache.
+    pub(crate) jump_cache: Box<[crate::exec::JumpEntry<B>]>,
 }
 
 impl<B: Bus> Cpu<B> {
@@ -181,6 +177,7 @@ impl<B: Bus> Cpu<B> {
             tlb: Tlb::new(),
             cache: CodeCache::new(),
             fpu: crate::x87::Fpu::new(),
+            jump_cache: (0..crate::exec::JUMP_CACHE_SIZE).map(|_| crate::exec::JumpEntry::empty()).collect(),
         };
         cpu.reset();
         cpu
@@ -204,7 +201,7 @@ impl<B: Bus> Cpu<B> {
         self.set_seg(SegReg::Cs as u8, Segment { selector: 0xF000, base: 0xFFFF_0000, limit: 0xFFFF, attr: 0x9B });
         self.ldtr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x82 };
         self.tr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x8B };
-        self.msr = Msrs { apic_base: 0, ..Msrs::default() };
+        self.msr = Msrs::default();
         self.cr2 = 0;
         self.cr3 = 0;
         self.cr4 = 0;

@@ -26,6 +26,29 @@ pub enum Exit {
     TripleFault,
 }
 
+/// Jump-cache entries (a power of two).
+pub(crate) const JUMP_CACHE_SIZE: usize = 4096;
+
+#[inline(always)]
+fn jump_slot(lin: u32) -> usize {
+    ((lin ^ (lin >> 12)) as usize) & (JUMP_CACHE_SIZE - 1)
+}
+
+/// One jump-cache entry: the block that starts at linear address `lin`.
+pub(crate) struct JumpEntry<B: Bus> {
+    pub lin: u32,
+    pub mode: u8,
+    pub tlb_gen: u64,
+    pub cache_gen: u64,
+    pub block: Option<Rc<Block<B>>>,
+}
+
+impl<B: Bus> JumpEntry<B> {
+    pub const fn empty() -> Self {
+        JumpEntry { lin: 0, mode: 0, tlb_gen: u64::MAX, cache_gen: u64::MAX, block: None }
+    }
+}
+
 /// Longest block, in instructions.
 const MAX_BLOCK_OPS: usize = 64;
 
@@ -162,9 +185,20 @@ impl<B: Bus> Cpu<B> {
         let room = ((cs.limit - self.eip) as usize).saturating_add(1);
         let lin = cs.base.wrapping_add(self.eip);
         let mode = self.decode_mode();
+        // The jump cache: linear address to block, valid while neither the
+        // TLB nor the code cache has changed since it was filled.
+        let slot = &self.jump_cache[jump_slot(lin)];
+        if slot.lin == lin && slot.mode == mode && slot.tlb_gen == self.tlb.gen && slot.cache_gen == self.cache.gen {
+            if let Some(b) = &slot.block {
+                if b.bytes as usize <= room {
+                    return Ok(b.clone());
+                }
+            }
+        }
         if let Some(host) = self.code_host(bus, lin)? {
             if let Some(b) = self.cache.lookup(host, mode) {
                 if b.bytes as usize <= room {
+                    self.remember_jump(lin, mode, &b);
                     return Ok(b);
                 }
             }
@@ -180,6 +214,7 @@ impl<B: Bus> Cpu<B> {
                 if self.cache.insert(host, used, block.clone()) {
                     self.code_page_added();
                 }
+                self.remember_jump(lin, mode, &block);
                 return Ok(block);
             }
         }
@@ -214,6 +249,16 @@ impl<B: Bus> Cpu<B> {
             });
         }
         Ok(Rc::new(Block { ops: ops.into_boxed_slice(), mode, bytes: used as u32 }))
+    }
+
+    fn remember_jump(&mut self, lin: u32, mode: u8, block: &Rc<Block<B>>) {
+        self.jump_cache[jump_slot(lin)] = JumpEntry {
+            lin,
+            mode,
+            tlb_gen: self.tlb.gen,
+            cache_gen: self.cache.gen,
+            block: Some(block.clone()),
+        };
     }
 
     /// Delivers an exception raised by the instruction that began at `start`.

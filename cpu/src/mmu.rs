@@ -46,14 +46,18 @@ type Set = [[Entry; TLB_SIZE]; 2];
 pub(crate) struct Tlb {
     read: Box<Set>,
     write: Box<Set>,
+    /// Bumped by every flush that can change a code translation, so the
+    /// jump cache knows its entries are stale.
+    pub gen: u64,
 }
 
 impl Tlb {
     pub fn new() -> Self {
-        Tlb { read: Box::new([[EMPTY; TLB_SIZE]; 2]), write: Box::new([[EMPTY; TLB_SIZE]; 2]) }
+        Tlb { read: Box::new([[EMPTY; TLB_SIZE]; 2]), write: Box::new([[EMPTY; TLB_SIZE]; 2]), gen: 0 }
     }
 
     pub fn flush(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
         for s in [&mut self.read, &mut self.write] {
             for half in s.iter_mut() {
                 half.fill(EMPTY);
@@ -63,6 +67,7 @@ impl Tlb {
 
     /// A CR3 load: drops everything but global pages.
     pub fn flush_nonglobal(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
         for s in [&mut self.read, &mut self.write] {
             for e in s.iter_mut().flatten() {
                 if !e.global {
@@ -73,6 +78,7 @@ impl Tlb {
     }
 
     pub fn flush_page(&mut self, lin: u32) {
+        self.gen = self.gen.wrapping_add(1);
         let i = slot(lin);
         for s in [&mut self.read, &mut self.write] {
             for half in s.iter_mut() {

@@ -73,9 +73,6 @@ impl Desc {
     pub fn present(&self) -> bool {
         self.hi & (1 << 15) != 0
     }
-    pub fn big(&self) -> bool {
-        self.hi & (1 << 22) != 0
-    }
     /// Gate target selector.
     pub fn gate_selector(&self) -> u16 {
         (self.lo >> 16) as u16

@@ -289,11 +289,18 @@ pub(crate) fn mov_dr_r<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Re
     Ok(())
 }
 
-/// INVD/WBINVD/INVLPG: no caches are modelled; INVLPG drops the TLB.
-pub(crate) fn cache_op<B: Bus, const TLB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+/// INVD/WBINVD/INVLPG: no caches are modelled; INVLPG drops the TLB
+/// entries of one linear page.
+pub(crate) fn cache_op<B: Bus, const TLB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
     require_cpl0(cpu)?;
     if TLB {
-        cpu.tlb.flush();
+        let lin = cpu.seg[op.seg as usize % 6].base.wrapping_add(cpu.ea(op));
+        if cpu.cr4 & CR4_PSE != 0 {
+            // The page may be a 4 MiB one, cached as many 4 KiB entries.
+            cpu.tlb.flush();
+        } else {
+            cpu.tlb.flush_page(lin);
+        }
     }
     Ok(())
 }

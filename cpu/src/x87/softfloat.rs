@@ -315,7 +315,13 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
     } else {
         0
     };
-    let (mut k, half, sticky) = split(sig, norm_discard + d);
+    let (mut k, half, sticky) = if norm_discard + d == 64 {
+        // The common case (64-bit precision, normal result): whole words.
+        let lo = sig as u64;
+        (sig >> 64, lo >> 63 != 0, lo << 1 != 0)
+    } else {
+        split(sig, norm_discard + d)
+    };
     let inexact = half || sticky;
     let up = rounds_up(ctx.rc, neg, k & 1 != 0, half, sticky);
     if up {
