@@ -778,7 +778,10 @@ pub(crate) fn sqrt_sig(m: u128) -> u64 {
     let rem = m - (((s as u128) * (s as u128)) << 64);
     let d = ((rem >> 33) as u64) / s;
     let mut r = ((s as u128) << 32) + d as u128;
-    let sq_gt = |r: u128| r.checked_mul(r).map_or(true, |q| q > m);
+    let sq_gt = |r: u128| match r.checked_mul(r) {
+        Some(q) => q > m,
+        None => true,
+    };
     while sq_gt(r) {
         r -= 1;
     }

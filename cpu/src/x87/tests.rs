@@ -1138,6 +1138,7 @@ fn x87_bench() {
         let ns = t.elapsed().as_nanos() as f64 / n as f64;
         println!("{name:8} {ns:7.1} ns/op  ({acc:x})");
     };
+    time("(loop)", &|i| vals[i & 63]);
     time("fadd", &|i| {
         sf::add(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63], false)
     });
@@ -1289,10 +1290,10 @@ fn robustness_random_instruction_streams() {
     for round in 0..1500 {
         let mut code = Vec::new();
         for _ in 0..40 {
-            if g.next() % 8 == 0 {
+            if g.next() & 7 == 0 {
                 code.push(0x9B);
             }
-            if g.next() % 6 == 0 {
+            if g.next() % 6 < 1 {
                 code.push(0x66);
             }
             code.push(0xD8 + (g.next() % 8) as u8);
@@ -1360,7 +1361,7 @@ fn square_root_kernel_is_exact() {
     let check = |m: u128| {
         let r = sf::sqrt_sig(m) as u128;
         assert!(
-            r * r <= m && (r + 1).checked_mul(r + 1).map_or(true, |q| q > m),
+            r * r <= m && !matches!((r + 1).checked_mul(r + 1), Some(q) if q <= m),
             "m={m:x} r={r:x}"
         );
     };
