@@ -114,6 +114,13 @@ pub struct Cpu<B: Bus> {
     pub(crate) dbg_data: bool,
     /// Data breakpoints hit by the current instruction (DR6 B0-B3 bits).
     pub(crate) dbg_hits: u32,
+    /// The embedder's breakpoints and watchpoints.
+    pub(crate) watches: crate::watch::Watches,
+    /// Some embedder breakpoint, watchpoint or catch is set.
+    pub(crate) api_debug: bool,
+    /// Memory watchpoints are set (no TLB entries are made then).
+    pub(crate) api_mem_watch: bool,
+    pub(crate) last_debug_stop: Option<crate::watch::DebugStop>,
     pub(crate) cr0: u32,
     pub(crate) cr2: u32,
     pub(crate) cr3: u32,
@@ -159,6 +166,10 @@ impl<B: Bus> Cpu<B> {
             dbg_exec: false,
             dbg_data: false,
             dbg_hits: 0,
+            watches: crate::watch::Watches::default(),
+            api_debug: false,
+            api_mem_watch: false,
+            last_debug_stop: None,
             cr0: 0,
             cr2: 0,
             cr3: 0,

@@ -508,6 +508,9 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
                 _ => mx!(32, 16),
             }
         }
+        M::Xchg if i.code() == Code::Xchg_rm16_r16 && kind(i, 0) == Kind::Reg && i.op0_register() == Register::BX && i.op1_register() == Register::BX => {
+            crate::watch::magic_xchg::<B>
+        }
         M::Xchg => {
             if kind(i, 1) == Kind::Mem {
                 // Normalise to r/m first.

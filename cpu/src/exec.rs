@@ -24,6 +24,9 @@ pub enum Exit {
     Attention,
     /// A fault while delivering a double fault: the processor shuts down.
     TripleFault,
+    /// A breakpoint, watchpoint or catch set through the debugging API
+    /// (see [`Cpu::debug_stop_reason`]).
+    Debug,
 }
 
 /// Jump-cache entries (a power of two).
@@ -69,6 +72,11 @@ impl<B: Bus> Cpu<B> {
                 self.halted = false;
                 let ret = self.eip;
                 self.deliver(bus, vector, None, ret, Source::External);
+                if self.api_debug {
+                    if let Some(stop) = self.watches.pending.take() {
+                        self.debug_stop(stop);
+                    }
+                }
                 if let Some(e) = self.exit.take() {
                     return e;
                 }
@@ -97,7 +105,12 @@ impl<B: Bus> Cpu<B> {
             // between instructions: the single-step trap, the STI/MOV SS
             // shadow (interrupts are checked right after the one instruction
             // it covers), armed breakpoints, a pending RF.
-            let slow = trap || self.irq_shadow == self.icount || self.dbg_exec || self.dbg_data || self.eflags & FLAG_RF != 0;
+            let slow = trap
+                || self.irq_shadow == self.icount
+                || self.dbg_exec
+                || self.dbg_data
+                || self.api_debug
+                || self.eflags & FLAG_RF != 0;
             if !slow {
                 self.stop_block = false;
                 for op in &block.ops[..block.ops.len().min(left)] {
@@ -130,6 +143,13 @@ impl<B: Bus> Cpu<B> {
     /// trap after, RF cleared once it has done its job.
     fn step_debug(&mut self, bus: &mut B, op: &Op<B>, trap: bool) {
         let start = self.eip;
+        if self.api_debug {
+            if let Some(stop) = self.breakpoint_at(start) {
+                self.debug_stop(stop);
+                return;
+            }
+        }
+        let mode_before = self.mode();
         let rf = self.eflags & FLAG_RF != 0;
         if self.dbg_exec && !rf {
             let lin = self.seg[SegReg::Cs as usize].base.wrapping_add(start);
@@ -150,6 +170,7 @@ impl<B: Bus> Cpu<B> {
         self.icount += 1;
         if let Err(f) = (op.exec)(self, bus, op) {
             self.deliver_fault(bus, f, start);
+            self.after_debug_step(mode_before);
             return;
         }
         if rf {
@@ -167,6 +188,25 @@ impl<B: Bus> Cpu<B> {
             self.dr[6] = (self.dr[6] & !0xF) | dr6;
             let ret = self.eip;
             self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
+        }
+        self.after_debug_step(mode_before);
+    }
+
+    /// Turns what the debugger watches into a stop after an instruction.
+    fn after_debug_step(&mut self, mode_before: crate::watch::CpuMode) {
+        if !self.api_debug {
+            return;
+        }
+        if self.watches.mode_switches && self.watches.pending.is_none() {
+            let now = self.mode();
+            if now != mode_before {
+                self.watches.pending = Some(crate::watch::DebugStop::ModeSwitch { from: mode_before, to: now });
+            }
+        }
+        if let Some(stop) = self.watches.pending.take() {
+            if self.exit.is_none() || self.exit == Some(Exit::Attention) {
+                self.debug_stop(stop);
+            }
         }
     }
 

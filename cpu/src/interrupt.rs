@@ -85,6 +85,21 @@ impl<B: Bus> Cpu<B> {
         ret: u32,
         source: Source,
     ) -> Result<()> {
+        self.interrupt_once(bus, vector, error_code, ret, source)?;
+        if self.api_debug {
+            self.check_vector(vector);
+        }
+        Ok(())
+    }
+
+    fn interrupt_once(
+        &mut self,
+        bus: &mut B,
+        vector: u8,
+        error_code: Option<u32>,
+        ret: u32,
+        source: Source,
+    ) -> Result<()> {
         self.stop_block = true;
         self.halted = false;
         if !self.protected() {

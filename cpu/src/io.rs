@@ -23,6 +23,9 @@ impl<B: Bus> Cpu<B> {
 
     #[inline(always)]
     pub(crate) fn port_out(&mut self, bus: &mut B, port: u16, size: u8, v: u32) {
+        if self.api_debug {
+            self.check_port_watch(port, true);
+        }
         bus.sync(self.icount);
         if bus.io_out(port, size, v) {
             self.exit = Some(Exit::Attention);
@@ -35,6 +38,9 @@ impl<B: Bus> Cpu<B> {
 pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
     let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
     cpu.io_allowed(bus, port, W / 8)?;
+    if cpu.api_debug {
+        cpu.check_port_watch(port, false);
+    }
     bus.sync(cpu.icount);
     let v = bus.io_in(port, (W / 8) as u8);
     cpu.reg_set::<W>(0, v);

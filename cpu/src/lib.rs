@@ -30,6 +30,7 @@ mod shift;
 mod stack;
 mod string;
 mod system;
+mod watch;
 mod task;
 mod x87;
 
@@ -37,6 +38,7 @@ pub use bus::{Bus, PageMap};
 pub use cpu::{Cpu, CpuModel, Segment, SegReg};
 pub use exec::Exit;
 pub use fault::{Exception, Fault};
+pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};
 pub use flags::{
     FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,

@@ -252,7 +252,7 @@ impl<B: Bus> Cpu<B> {
         let w = self.walk(bus, lin, Access::Execute, self.user)?;
         match bus.map_page(w.phys) {
             PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                if !self.dbg_data {
+                if !self.dbg_data && !self.api_mem_watch {
                     self.tlb.read[u][slot(lin)] = Entry { page: lin >> 12, global: w.global, host: offset };
                 }
                 Ok(Some(offset + (w.phys & 0xFFF) as usize))
@@ -294,6 +294,9 @@ impl<B: Bus> Cpu<B> {
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, false);
         }
+        if self.api_mem_watch {
+            self.check_memory_watch(lin, W / 8, false);
+        }
         let mut v = 0u32;
         let mut i = 0;
         while i < W / 8 {
@@ -301,7 +304,7 @@ impl<B: Bus> Cpu<B> {
             let w = self.walk(bus, a, Access::Read, user)?;
             match bus.map_page(w.phys) {
                 PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                    if !self.dbg_data {
+                    if !self.dbg_data && !self.api_mem_watch {
                         self.tlb.read[user as usize][slot(a)] = Entry { page: a >> 12, global: w.global, host: offset };
                     }
                     // Take every byte of the access that lies in this page.
@@ -327,6 +330,9 @@ impl<B: Bus> Cpu<B> {
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, true);
         }
+        if self.api_mem_watch {
+            self.check_memory_watch(lin, W / 8, true);
+        }
         // Translate every byte first so a fault leaves memory untouched.
         let mut walks = [(0u32, false, false); 4];
         for i in 0..W / 8 {
@@ -344,7 +350,7 @@ impl<B: Bus> Cpu<B> {
                         if self.cache.invalidate_range(host, 1) {
                             self.stop_block = true;
                         }
-                    } else if write_ok && !self.dbg_data {
+                    } else if write_ok && !self.dbg_data && !self.api_mem_watch {
                         self.tlb.write[user as usize][slot(a)] = Entry { page: a >> 12, global, host: offset };
                     }
                     bus.memory()[host] = byte;

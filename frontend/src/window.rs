@@ -227,7 +227,7 @@ fn machine_thread(
         if !paused && state != "stopped" {
             // One slice: at most 10 ms of virtual time.
             match m.run_for(u64::MAX, 10_000_000) {
-                Stop::Yield | Stop::InstructionLimit | Stop::Marker => state = "running",
+                Stop::Yield | Stop::InstructionLimit | Stop::Marker | Stop::Debug(_) => state = "running",
                 Stop::Idle => state = "halted",
                 stop @ (Stop::HaltedInterruptsOff | Stop::TripleFault | Stop::DebugExit(_)) => {
                     state = "stopped";

@@ -179,6 +179,9 @@ pub enum Stop {
     TripleFault,
     /// The stop marker appeared on a serial port or debug console.
     Marker,
+    /// A breakpoint, watchpoint or catch set on the CPU (see
+    /// `Cpu::add_breakpoint` and friends).
+    Debug(oxbox_cpu::DebugStop),
     /// The run's virtual-time budget passed (the CPU sat halted part of
     /// it); nothing is wrong, call `run` again.
     Yield,
@@ -194,6 +197,7 @@ impl fmt::Display for Stop {
             Stop::TripleFault => f.write_str("triple fault: the processor shut down"),
             Stop::Yield => f.write_str("halted, waiting for the next device event"),
             Stop::Marker => f.write_str("stop marker seen"),
+            Stop::Debug(d) => write!(f, "debugger stop: {d:?}"),
         }
     }
 }
@@ -377,6 +381,11 @@ impl Machine {
         self.run_for(max_instructions, time)
     }
 
+    /// Runs exactly one instruction (or stops before it at a breakpoint).
+    pub fn step(&mut self) -> Stop {
+        self.run(1)
+    }
+
     /// Like [`Machine::run`], but also returns [`Stop::Yield`] once
     /// `max_virtual_ns` of virtual time have passed (a real-time front end
     /// paces the guest with this).
@@ -450,6 +459,11 @@ impl Machine {
                     }
                 }
                 Exit::TripleFault => return Stop::TripleFault,
+                Exit::Debug => {
+                    if let Some(d) = self.cpu.debug_stop_reason() {
+                        return Stop::Debug(d);
+                    }
+                }
             }
         }
     }

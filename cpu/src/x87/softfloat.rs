@@ -276,7 +276,7 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
     let mut e = exp;
     let mut tiny = false;
     if e < fmt.emin {
-        tiny = if e == fmt.emin - 1 {
+        tiny = if e == fmt.emin.saturating_sub(1) {
             let (k, h, s) = split(sig, norm_discard);
             let k = k + rounds_up(ctx.rc, neg, k & 1 != 0, h, s) as u128;
             k >> prec == 0
@@ -330,7 +330,7 @@ pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, 
     let mut oe = if d > 0 { fmt.emin } else { e };
     if k >> prec != 0 {
         k >>= 1;
-        oe += 1;
+        oe = oe.saturating_add(1);
     }
     let sig64 = (k as u64) << (64 - prec);
     if oe > fmt.emax {
@@ -450,7 +450,14 @@ pub(crate) fn norm_round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, prec: u3
         return F80::zero(neg);
     }
     let lz = sig.leading_zeros();
-    pack80(round(ctx, neg, exp - lz as i32, sig << lz, fmt_ext(prec), true))
+    pack80(round(
+        ctx,
+        neg,
+        exp.saturating_sub(lz as i32),
+        sig << lz,
+        fmt_ext(prec),
+        true,
+    ))
 }
 
 /// A finite nonzero operand: `sig / 2^63 × 2^exp`, `sig` bit 63 set.

@@ -60,7 +60,7 @@ impl Xf {
         let lz = sig.leading_zeros();
         Xf {
             neg,
-            exp: exp - lz as i32,
+            exp: exp.saturating_sub(lz as i32),
             sig: sig << lz,
         }
     }
@@ -134,9 +134,9 @@ impl Xf {
         let xs = x.sig >> 1;
         let ys = (y.sig >> 1) >> d;
         if x.neg == y.neg {
-            Xf::norm(x.neg, x.exp + 1, xs + ys)
+            Xf::norm(x.neg, x.exp.saturating_add(1), xs + ys)
         } else {
-            Xf::norm(x.neg, x.exp + 1, xs - ys)
+            Xf::norm(x.neg, x.exp.saturating_add(1), xs - ys)
         }
     }
 
@@ -183,7 +183,14 @@ impl Xf {
         }
         let sig = if dir < 0 { self.sig - 1 } else { self.sig | 1 };
         let lz = sig.leading_zeros();
-        pack80(round(ctx, self.neg, self.exp - lz as i32, sig << lz, fmt_ext(64), true))
+        pack80(round(
+            ctx,
+            self.neg,
+            self.exp.saturating_sub(lz as i32),
+            sig << lz,
+            fmt_ext(64),
+            true,
+        ))
     }
 
     /// Rounds an exactly computed value.
