@@ -439,6 +439,7 @@ impl Runner {
             Set::I8086 => match cpu.run(bus, 1) {
                 Exit::Budget | Exit::Halted | Exit::Attention => None,
                 Exit::TripleFault => Some("triple fault".to_string()),
+                Exit::Debug => Some("unexpected debugger stop".to_string()),
             },
             Set::I286 => match cpu.run(bus, MAX_286_STEPS) {
                 Exit::Halted => None,
