@@ -29,6 +29,11 @@ pub trait Bus {
     /// Port output; returns true when the machine must regain control before
     /// the next instruction (a device rescheduled, an exit was requested).
     fn io_out(&mut self, port: u16, size: u8, value: u32) -> bool;
+    /// A guest write is about to change directly mapped memory at host
+    /// offset `offset` (reported at least once per page after each
+    /// `Cpu::restart_write_tracking`): how a machine tracks dirty pages.
+    #[inline(always)]
+    fn note_ram_write(&mut self, _offset: usize) {}
     /// Called with the retired-instruction count right before every port
     /// access and every slow (MMIO) memory access, so devices see exact
     /// virtual time.

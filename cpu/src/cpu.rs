@@ -78,7 +78,7 @@ pub(crate) struct SegAccess {
 
 /// Model-specific registers this model keeps.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Msrs {
+pub struct Msrs {
     pub sysenter_cs: u32,
     pub sysenter_esp: u32,
     pub sysenter_eip: u32,

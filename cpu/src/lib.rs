@@ -27,6 +27,7 @@ mod muldiv;
 mod op;
 mod segment;
 mod shift;
+mod snapshot;
 mod stack;
 mod string;
 mod system;
@@ -37,6 +38,7 @@ mod x87;
 pub use bus::{Bus, PageMap};
 pub use cpu::{Cpu, CpuModel, Segment, SegReg};
 pub use exec::Exit;
+pub use snapshot::CpuState;
 pub use fault::{Exception, Fault};
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};
 pub use flags::{

@@ -160,6 +160,7 @@ impl<B: Bus> Cpu<B> {
         match bus.map_page(addr) {
             PageMap::Direct { offset, writable: true } if offset + 0x1000 <= bus.memory().len() => {
                 let host = offset + (addr & 0xFFF) as usize;
+                bus.note_ram_write(host);
                 if self.cache.page_has_code(offset) && self.cache.invalidate_range(host, 1) {
                     self.stop_block = true;
                 }
@@ -346,6 +347,7 @@ impl<B: Bus> Cpu<B> {
             match bus.map_page(p) {
                 PageMap::Direct { offset, writable: true } if offset + 0x1000 <= bus.memory().len() => {
                     let host = offset + (p & 0xFFF) as usize;
+                    bus.note_ram_write(host);
                     if self.cache.page_has_code(offset) {
                         if self.cache.invalidate_range(host, 1) {
                             self.stop_block = true;

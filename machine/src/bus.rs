@@ -33,6 +33,9 @@ const IRQ_KBD: u8 = 1;
 const IRQ_MOUSE: u8 = 12;
 const IRQ_IDE0: u8 = 14;
 const IRQ_IDE1: u8 = 15;
+const IRQ_FPU: u8 = 13;
+/// Writing here clears the FERR# latch (and on a PC asserts IGNNE#).
+const PORT_FPU_CLEAR: u16 = 0xF0;
 
 /// Largest DMA run moved in one go (the floppy gives at most a sector).
 const DMA_RUN: usize = 4096;
@@ -53,6 +56,14 @@ pub struct Requests {
 
 pub struct PcBus {
     pub mem: Memory,
+    /// One bit per 4 KiB page of `mem.bytes` written since dirty tracking
+    /// last restarted (snapshots restore only these).
+    pub dirty: Vec<u64>,
+    /// The VGA changed since dirty tracking last restarted.
+    pub vga_touched: bool,
+    /// The FERR# latch behind IRQ 13: set when the x87 signals an error
+    /// (CR0.NE = 0), cleared by a write to port F0h.
+    pub ferr_latch: bool,
     /// Retired instructions at the last `sync`.
     icount: u64,
     /// Virtual nanoseconds per retired instruction.
@@ -90,7 +101,11 @@ impl PcBus {
     pub fn new(mem: Memory, ns_per_insn: u64, rtc_start: DateTime) -> Self {
         let mut cmos = Cmos::new(rtc_start);
         cmos.set_memory_size(mem.ram_size as u64, 0);
+        let pages = mem.bytes.len().div_ceil(4096);
         let mut bus = PcBus {
+            dirty: vec![0; pages.div_ceil(64)],
+            vga_touched: false,
+            ferr_latch: false,
             mem,
             icount: 0,
             ns_per_insn: ns_per_insn.max(1),
@@ -192,6 +207,7 @@ impl PcBus {
         self.pic.set_irq(IRQ_MOUSE, self.kbc.irq12());
         self.pic.set_irq(IRQ_IDE0, self.ide.irq14());
         self.pic.set_irq(IRQ_IDE1, self.ide.irq15());
+        self.pic.set_irq(IRQ_FPU, self.ferr_latch);
     }
 
     /// Moves data between the floppy controller and RAM while it asks for
@@ -212,6 +228,7 @@ impl PcBus {
                         let phys = t.addr.wrapping_add(i as u32);
                         if let Some(off) = self.mem.ram_offset(phys) {
                             self.mem.bytes[off] = self.dma_buf[i];
+                            self.mark_dirty(off);
                         }
                     }
                     if let Some(off) = self.mem.ram_offset(t.addr) {
@@ -242,6 +259,26 @@ impl PcBus {
     /// The A20 line: the 8042 output port's gate and port 92h's are ORed.
     pub fn a20_line(&self) -> bool {
         self.kbc.a20() || self.sysctl_a & SYSCTL_A20 != 0
+    }
+
+    #[inline]
+    pub fn mark_dirty(&mut self, offset: usize) {
+        let page = offset >> 12;
+        if let Some(w) = self.dirty.get_mut(page / 64) {
+            *w |= 1 << (page % 64);
+        }
+    }
+
+    /// Pages written since tracking restarted, as host offsets.
+    pub fn dirty_pages(&self) -> impl Iterator<Item = usize> + '_ {
+        self.dirty.iter().enumerate().flat_map(|(i, &w)| {
+            (0..64).filter(move |b| w & (1u64 << b) != 0).map(move |b| (i * 64 + b) << 12)
+        })
+    }
+
+    pub fn clear_dirty(&mut self) {
+        self.dirty.fill(0);
+        self.vga_touched = false;
     }
 
     /// Returns the chips to their power-on state (a hardware reset). CMOS
@@ -325,11 +362,20 @@ impl Bus for PcBus {
     fn write_slow(&mut self, phys: u32, value: u8) {
         if (vga::MMIO_BASE..vga::MMIO_BASE + vga::MMIO_SIZE).contains(&phys) {
             self.vga.mem_write(phys, value);
+            self.vga_touched = true;
         } else if let Some(off) = self.lfb_offset(phys) {
             self.vga.lfb_write(off, value);
-        } else if !self.mem.write_slow(phys, value) {
+            self.vga_touched = true;
+        } else if self.mem.write_slow(phys, value) {
+            self.mark_dirty(phys as usize);
+        } else {
             log::trace!("write {value:#04x} to unmapped or read-only {phys:#010x} ignored");
         }
+    }
+
+    #[inline(always)]
+    fn note_ram_write(&mut self, offset: usize) {
+        self.mark_dirty(offset);
     }
 
     #[inline(always)]
@@ -383,7 +429,11 @@ impl PcBus {
             }
             PORT_SYSCTL_A => self.sysctl_a as u32 | (ones & !0xFF),
             0xCF8..=0xCFF => self.pci.read(port, size, now),
-            p if Vga::handles_port(p) => self.vga.read(port, size, now),
+            p if Vga::handles_port(p) => {
+                // Reads move the attribute flip-flop and DAC indexes.
+                self.vga_touched = true;
+                self.vga.read(port, size, now)
+            }
             0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => self.dma.read(port, size, now),
             0x60 | 0x64 => {
                 let v = self.kbc.read(port, size, now);
@@ -458,8 +508,10 @@ impl PcBus {
                 self.fw_cfg.write(port, size, value, now);
                 return false;
             }
+            PORT_FPU_CLEAR => self.ferr_latch = false,
             p if Vga::handles_port(p) => {
                 self.vga.write(port, size, value, now);
+                self.vga_touched = true;
                 return false;
             }
             0x00..=0x0F | 0x80..=0x8F | 0xC0..=0xDF => {
@@ -494,4 +546,85 @@ impl PcBus {
         true
     }
 
+}
+
+/// The state of every device and of the bus itself, for snapshots (RAM is
+/// saved separately, page by page).
+#[derive(Clone)]
+pub struct Devices {
+    icount: u64,
+    idle_ns: u64,
+    pic: Pic,
+    pit: Pit,
+    cmos: Cmos,
+    uarts: [Uart; 4],
+    pci: PciBus,
+    fw_cfg: FwCfg,
+    dma: Dma,
+    floppy: Floppy,
+    kbc: I8042,
+    ide: Ide,
+    consoles: Vec<DebugCon>,
+    debug_exit: Option<DebugExit>,
+    sysctl_a: u8,
+    kbc_a20: bool,
+    ferr_latch: bool,
+    map: MapState,
+    /// Video memory is large: kept only when it changed since the baseline.
+    vga: Option<Vga>,
+}
+
+impl PcBus {
+    pub fn save_devices(&self) -> Devices {
+        Devices {
+            icount: self.icount,
+            idle_ns: self.idle_ns,
+            pic: self.pic.clone(),
+            pit: self.pit.clone(),
+            cmos: self.cmos.clone(),
+            uarts: self.uarts.clone(),
+            pci: self.pci.clone(),
+            fw_cfg: self.fw_cfg.clone(),
+            dma: self.dma.clone(),
+            floppy: self.floppy.clone(),
+            kbc: self.kbc.clone(),
+            ide: self.ide.clone(),
+            consoles: self.consoles.clone(),
+            debug_exit: self.debug_exit.clone(),
+            sysctl_a: self.sysctl_a,
+            kbc_a20: self.kbc_a20,
+            ferr_latch: self.ferr_latch,
+            map: self.mem.map,
+            vga: Some(self.vga.clone()),
+        }
+    }
+
+    /// Restores devices; the VGA only if it changed (or `force_vga`).
+    pub fn load_devices(&mut self, d: &Devices, force_vga: bool) {
+        self.icount = d.icount;
+        self.idle_ns = d.idle_ns;
+        self.pic = d.pic.clone();
+        self.pit = d.pit.clone();
+        self.cmos = d.cmos.clone();
+        self.uarts = d.uarts.clone();
+        self.pci = d.pci.clone();
+        self.fw_cfg = d.fw_cfg.clone();
+        self.dma = d.dma.clone();
+        self.floppy = d.floppy.clone();
+        self.kbc = d.kbc.clone();
+        self.ide = d.ide.clone();
+        self.consoles = d.consoles.clone();
+        self.debug_exit = d.debug_exit.clone();
+        self.sysctl_a = d.sysctl_a;
+        self.kbc_a20 = d.kbc_a20;
+        self.ferr_latch = d.ferr_latch;
+        self.mem.map = d.map;
+        if self.vga_touched || force_vga {
+            if let Some(v) = &d.vga {
+                self.vga.clone_from(v);
+            }
+        }
+        self.requests = Requests::default();
+        self.dma_dirty.clear();
+    }
 }

@@ -62,6 +62,7 @@ impl Machine {
                 let o = offset + (a & 0xFFF) as usize;
                 if let Some(slot) = self.bus.memory().get_mut(o) {
                     *slot = v;
+                    self.bus.mark_dirty(o);
                     self.cpu.invalidate_memory(o, 1);
                 }
             }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
-pub use bus::PcBus;
+pub use bus::{Devices, PcBus};
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use oxbox_devices::fw_cfg::BootDevice;
@@ -216,6 +216,24 @@ pub struct Machine {
     /// The last output bytes, enough to find a marker split across drains.
     tail: Vec<u8>,
     marker_seen: bool,
+    /// FERR# as last seen, to latch its rising edge.
+    ferr_seen: bool,
+    /// The snapshot the dirty-page bits are relative to.
+    baseline: Option<u64>,
+    next_snapshot_id: u64,
+}
+
+/// A whole-machine snapshot in memory: CPU, devices, RAM, disk overlays
+/// (disks opened with `snapshot: true`; a write-through disk's file is not
+/// part of it) and captured output.
+#[derive(Clone)]
+pub struct Snapshot {
+    id: u64,
+    cpu: oxbox_cpu::CpuState,
+    devices: bus::Devices,
+    ram: std::sync::Arc<Vec<u8>>,
+    captured: Vec<(u16, Vec<u8>)>,
+    serial_captured: [Vec<u8>; 4],
 }
 
 
@@ -278,6 +296,9 @@ impl Machine {
             marker: None,
             tail: Vec::new(),
             marker_seen: false,
+            ferr_seen: false,
+            baseline: None,
+            next_snapshot_id: 1,
         })
     }
 
@@ -312,6 +333,59 @@ impl Machine {
         self.marker = marker.filter(|m| !m.is_empty()).map(|m| m.to_vec());
         self.marker_seen = false;
         self.tail.clear();
+    }
+
+    /// Saves the whole machine. The first snapshot copies all of RAM; from
+    /// then on the machine tracks which pages the guest writes, so
+    /// [`Machine::restore`] of the latest snapshot copies back only those.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let id = self.next_snapshot_id;
+        self.next_snapshot_id += 1;
+        let snap = Snapshot {
+            id,
+            cpu: self.cpu.save_state(),
+            devices: self.bus.save_devices(),
+            ram: std::sync::Arc::new(self.bus.mem.bytes.clone()),
+            captured: self.captured.clone(),
+            serial_captured: self.serial_captured.clone(),
+        };
+        self.start_tracking(id);
+        snap
+    }
+
+    /// Puts the machine back exactly as it was at `snap`. Restoring the
+    /// most recent snapshot (or the one last restored) copies only the RAM
+    /// pages written since; another one copies all of RAM.
+    pub fn restore(&mut self, snap: &Snapshot) {
+        if self.baseline == Some(snap.id) {
+            let pages: Vec<usize> = self.bus.dirty_pages().collect();
+            for off in pages {
+                let end = (off + 4096).min(snap.ram.len()).min(self.bus.mem.bytes.len());
+                if off < end {
+                    self.bus.mem.bytes[off..end].copy_from_slice(&snap.ram[off..end]);
+                    self.cpu.invalidate_memory(off, end - off);
+                }
+            }
+            self.bus.load_devices(&snap.devices, false);
+        } else {
+            let n = snap.ram.len().min(self.bus.mem.bytes.len());
+            self.bus.mem.bytes[..n].copy_from_slice(&snap.ram[..n]);
+            self.cpu.flush_code_cache();
+            self.bus.load_devices(&snap.devices, true);
+        }
+        self.cpu.restore_state(&snap.cpu);
+        self.captured.clone_from(&snap.captured);
+        self.serial_captured.clone_from(&snap.serial_captured);
+        self.tail.clear();
+        self.marker_seen = false;
+        self.ferr_seen = self.cpu.ferr();
+        self.start_tracking(snap.id);
+    }
+
+    fn start_tracking(&mut self, id: u64) {
+        self.bus.clear_dirty();
+        self.cpu.restart_write_tracking();
+        self.baseline = Some(id);
     }
 
     /// A hardware reset: the CPU and the chipset and devices return to their
@@ -416,6 +490,11 @@ impl Machine {
             for (off, len) in std::mem::take(&mut self.bus.dma_dirty) {
                 self.cpu.invalidate_memory(off, len);
             }
+            let ferr = self.cpu.ferr();
+            if ferr && !self.ferr_seen {
+                self.bus.ferr_latch = true;
+            }
+            self.ferr_seen = ferr;
             self.drain_outputs();
             if self.marker_seen {
                 self.marker_seen = false;
