@@ -16,12 +16,18 @@ fn main() {
         })
         .unwrap_or_default();
     roms.sort();
-    let mut code = String::from("/// The built-in ROM suite: (name, image).\npub static ROMS: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The built-in ROM suite: (name, image).\npub static ROMS: &[(&str, &[u8])] = &[\n",
+    );
     for p in &roms {
         println!("cargo:rerun-if-changed={}", p.display());
         let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("rom");
         let abs = p.canonicalize().unwrap_or_else(|_| p.clone());
-        let _ = writeln!(code, "    ({name:?}, include_bytes!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());

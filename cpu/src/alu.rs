@@ -41,7 +41,11 @@ impl<B: Bus> Cpu<B> {
 
     /// Operand 0 of a two-operand form that will be written back.
     #[inline(always)]
-    pub(crate) fn dst_rmw<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+    pub(crate) fn dst_rmw<const W: u32, const F: u8>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+    ) -> Result<u32> {
         match F {
             MR | MI => {
                 let off = self.ea(op);
@@ -53,7 +57,11 @@ impl<B: Bus> Cpu<B> {
 
     /// The r/m operand of a read-modify-write one-operand form.
     #[inline(always)]
-    pub(crate) fn rm_rmw<const W: u32, const MEM: bool>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+    pub(crate) fn rm_rmw<const W: u32, const MEM: bool>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+    ) -> Result<u32> {
         if MEM {
             let off = self.ea(op);
             self.read_rmw::<W>(bus, op.seg, off)
@@ -64,7 +72,11 @@ impl<B: Bus> Cpu<B> {
 
     /// Operand 0 of a two-operand form.
     #[inline(always)]
-    pub(crate) fn dst<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+    pub(crate) fn dst<const W: u32, const F: u8>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+    ) -> Result<u32> {
         match F {
             MR | MI => self.read_ea::<W>(bus, op),
             _ => Ok(self.reg_get::<W>(op.r0)),
@@ -72,7 +84,12 @@ impl<B: Bus> Cpu<B> {
     }
 
     #[inline(always)]
-    pub(crate) fn set_dst<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>, v: u32) -> Result<()> {
+    pub(crate) fn set_dst<const W: u32, const F: u8>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+        v: u32,
+    ) -> Result<()> {
         match F {
             MR | MI => self.write_ea::<W>(bus, op, v),
             _ => {
@@ -84,7 +101,11 @@ impl<B: Bus> Cpu<B> {
 
     /// Operand 1 of a two-operand form.
     #[inline(always)]
-    pub(crate) fn src<const W: u32, const F: u8>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+    pub(crate) fn src<const W: u32, const F: u8>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+    ) -> Result<u32> {
         match F {
             RR | MR => Ok(self.reg_get::<W>(op.r1)),
             RM => self.read_ea::<W>(bus, op),
@@ -94,7 +115,11 @@ impl<B: Bus> Cpu<B> {
 
     /// The single r/m operand of a one-operand form (register in `r0`).
     #[inline(always)]
-    pub(crate) fn rm<const W: u32, const MEM: bool>(&mut self, bus: &mut B, op: &Op<B>) -> Result<u32> {
+    pub(crate) fn rm<const W: u32, const MEM: bool>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+    ) -> Result<u32> {
         if MEM {
             self.read_ea::<W>(bus, op)
         } else {
@@ -103,7 +128,12 @@ impl<B: Bus> Cpu<B> {
     }
 
     #[inline(always)]
-    pub(crate) fn set_rm<const W: u32, const MEM: bool>(&mut self, bus: &mut B, op: &Op<B>, v: u32) -> Result<()> {
+    pub(crate) fn set_rm<const W: u32, const MEM: bool>(
+        &mut self,
+        bus: &mut B,
+        op: &Op<B>,
+        v: u32,
+    ) -> Result<()> {
         if MEM {
             self.write_ea::<W>(bus, op, v)
         } else {
@@ -122,12 +152,18 @@ impl<B: Bus> Cpu<B> {
             ADD => (a.wrapping_add(b) & m, LazyOp::Add),
             ADC => {
                 let c = self.cf() as u32;
-                (a.wrapping_add(b).wrapping_add(c) & m, if c != 0 { LazyOp::Adc } else { LazyOp::Add })
+                (
+                    a.wrapping_add(b).wrapping_add(c) & m,
+                    if c != 0 { LazyOp::Adc } else { LazyOp::Add },
+                )
             }
             SUB | CMP => (a.wrapping_sub(b) & m, LazyOp::Sub),
             SBB => {
                 let c = self.cf() as u32;
-                (a.wrapping_sub(b).wrapping_sub(c) & m, if c != 0 { LazyOp::Sbb } else { LazyOp::Sub })
+                (
+                    a.wrapping_sub(b).wrapping_sub(c) & m,
+                    if c != 0 { LazyOp::Sbb } else { LazyOp::Sub },
+                )
             }
             AND | TEST => (a & b, LazyOp::Logic),
             OR => (a | b, LazyOp::Logic),
@@ -142,7 +178,11 @@ pub(crate) fn alu<B: Bus, const OP: u8, const W: u32, const F: u8>(
     op: &Op<B>,
 ) -> Result<()> {
     let b = cpu.src::<W, F>(bus, op)?;
-    let a = if OP == CMP || OP == TEST { cpu.dst::<W, F>(bus, op)? } else { cpu.dst_rmw::<W, F>(bus, op)? };
+    let a = if OP == CMP || OP == TEST {
+        cpu.dst::<W, F>(bus, op)?
+    } else {
+        cpu.dst_rmw::<W, F>(bus, op)?
+    };
     let (r, kind) = cpu.alu_op::<OP, W>(a, b);
     if OP != CMP && OP != TEST {
         cpu.set_dst::<W, F>(bus, op, r)?;
@@ -157,13 +197,21 @@ pub(crate) fn incdec<B: Bus, const W: u32, const MEM: bool, const DEC: bool>(
     op: &Op<B>,
 ) -> Result<()> {
     let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
-    let r = if DEC { a.wrapping_sub(1) } else { a.wrapping_add(1) } & width_mask(W);
+    let r = if DEC {
+        a.wrapping_sub(1)
+    } else {
+        a.wrapping_add(1)
+    } & width_mask(W);
     cpu.set_rm::<W, MEM>(bus, op, r)?;
     cpu.set_lazy_incdec(DEC, W, a, r);
     Ok(())
 }
 
-pub(crate) fn neg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn neg<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let r = 0u32.wrapping_sub(a) & width_mask(W);
     cpu.set_rm::<W, MEM>(bus, op, r)?;
@@ -171,7 +219,11 @@ pub(crate) fn neg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: 
     Ok(())
 }
 
-pub(crate) fn not<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn not<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     cpu.set_rm::<W, MEM>(bus, op, !a & width_mask(W))
 }

@@ -10,7 +10,8 @@ use crate::op::Op;
 impl<B: Bus> Cpu<B> {
     fn set_af_cf(&mut self, af: bool, cf: bool) {
         self.materialize_flags();
-        self.eflags = (self.eflags & !(FLAG_AF | FLAG_CF)) | af as u32 * FLAG_AF | cf as u32 * FLAG_CF;
+        self.eflags =
+            (self.eflags & !(FLAG_AF | FLAG_CF)) | (af as u32 * FLAG_AF) | (cf as u32 * FLAG_CF);
     }
 }
 
@@ -32,7 +33,7 @@ pub(crate) fn daa<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result
     cpu.set_szp(8, al);
     // OF is undefined; hardware reports the signed overflow of the adds.
     let of = old_al & 0x80 == 0 && al & 0x80 != 0;
-    cpu.eflags = (cpu.eflags & !FLAG_OF) | of as u32 * FLAG_OF;
+    cpu.eflags = (cpu.eflags & !FLAG_OF) | (of as u32 * FLAG_OF);
     cpu.set_af_cf(af, cf);
     Ok(())
 }
@@ -54,17 +55,25 @@ pub(crate) fn das<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result
     cpu.reg_set::<8>(0, al);
     cpu.set_szp(8, al);
     let of = old_al & 0x80 != 0 && al & 0x80 == 0;
-    cpu.eflags = (cpu.eflags & !FLAG_OF) | of as u32 * FLAG_OF;
+    cpu.eflags = (cpu.eflags & !FLAG_OF) | (of as u32 * FLAG_OF);
     cpu.set_af_cf(af, cf);
     Ok(())
 }
 
-pub(crate) fn aaa<B: Bus, const SUB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn aaa<B: Bus, const SUB: bool>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    _op: &Op<B>,
+) -> Result<()> {
     let ax = cpu.reg_get::<16>(0);
     let adjust = (ax & 0xF) > 9 || cpu.af();
     let mut r = ax;
     if adjust {
-        r = if SUB { ax.wrapping_sub(6).wrapping_sub(0x100) } else { ax.wrapping_add(0x106) };
+        r = if SUB {
+            ax.wrapping_sub(6).wrapping_sub(0x100)
+        } else {
+            ax.wrapping_add(0x106)
+        };
     }
     r = (r & 0xFF00) | (r & 0x0F);
     cpu.reg_set::<16>(0, r);

@@ -25,11 +25,22 @@ pub(crate) fn bt<B: Bus, const K: u8, const W: u32, const MEM: bool, const IMM: 
         let (off, bit) = if IMM {
             (ea, raw & (W - 1))
         } else {
-            let n = if W == 16 { raw as u16 as i16 as i32 } else { raw as i32 };
+            let n = if W == 16 {
+                raw as u16 as i16 as i32
+            } else {
+                raw as i32
+            };
             let delta = (n >> if W == 16 { 4 } else { 5 }) * (W as i32 / 8);
-            (ea.wrapping_add(delta as u32) & op.amask, (n as u32) & (W - 1))
+            (
+                ea.wrapping_add(delta as u32) & op.amask,
+                (n as u32) & (W - 1),
+            )
         };
-        let v = if K == BT { cpu.read::<W>(bus, op.seg, off)? } else { cpu.read_rmw::<W>(bus, op.seg, off)? };
+        let v = if K == BT {
+            cpu.read::<W>(bus, op.seg, off)?
+        } else {
+            cpu.read_rmw::<W>(bus, op.seg, off)?
+        };
         (v, bit, off)
     } else {
         (cpu.reg_get::<W>(op.r0), raw & (W - 1), 0)
@@ -57,12 +68,20 @@ pub(crate) fn bsf<B: Bus, const REVERSE: bool, const W: u32, const MEM: bool>(
     bus: &mut B,
     op: &Op<B>,
 ) -> Result<()> {
-    let v = if MEM { cpu.read_ea::<W>(bus, op)? } else { cpu.reg_get::<W>(op.r1) };
+    let v = if MEM {
+        cpu.read_ea::<W>(bus, op)?
+    } else {
+        cpu.reg_get::<W>(op.r1)
+    };
     if v == 0 {
         cpu.set_flag(FLAG_ZF, true);
         return Ok(());
     }
-    let i = if REVERSE { 31 - v.leading_zeros() } else { v.trailing_zeros() };
+    let i = if REVERSE {
+        31 - v.leading_zeros()
+    } else {
+        v.trailing_zeros()
+    };
     cpu.reg_set::<W>(op.r0, i);
     cpu.set_flag(FLAG_ZF, false);
     Ok(())

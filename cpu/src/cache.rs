@@ -38,7 +38,11 @@ pub(crate) struct CodeCache<B: Bus> {
 
 impl<B: Bus> CodeCache<B> {
     pub fn new() -> Self {
-        CodeCache { gen: 0, pages: Vec::new(), live: Vec::new() }
+        CodeCache {
+            gen: 0,
+            pages: Vec::new(),
+            live: Vec::new(),
+        }
     }
 
     #[inline(always)]
@@ -62,7 +66,11 @@ impl<B: Bus> CodeCache<B> {
         let mut new_page = false;
         let page = self.pages[p].get_or_insert_with(|| {
             new_page = true;
-            Box::new(PageCode { lines: 0, index: Box::new([0; 4096]), blocks: Vec::new() })
+            Box::new(PageCode {
+                lines: 0,
+                index: Box::new([0; 4096]),
+                blocks: Vec::new(),
+            })
         });
         if new_page {
             self.live.push(p);
@@ -96,7 +104,9 @@ impl<B: Bus> CodeCache<B> {
         let mut dropped = false;
         let last = host + len - 1;
         for p in (host >> 12)..=(last >> 12) {
-            let Some(Some(page)) = self.pages.get(p) else { continue };
+            let Some(Some(page)) = self.pages.get(p) else {
+                continue;
+            };
             let lo = if p == host >> 12 { host & 0xFFF } else { 0 };
             let hi = if p == last >> 12 { last & 0xFFF } else { 0xFFF };
             let mut mask = 0u32;

@@ -19,7 +19,15 @@ impl<B: Bus> Cpu<B> {
             if offset > 0xFFFF {
                 return Err(Fault::GP0);
             }
-            self.set_seg(CS, crate::cpu::Segment { selector, base: (selector as u32) << 4, limit: 0xFFFF, attr: 0xF3 });
+            self.set_seg(
+                CS,
+                crate::cpu::Segment {
+                    selector,
+                    base: (selector as u32) << 4,
+                    limit: 0xFFFF,
+                    attr: 0xF3,
+                },
+            );
         } else {
             self.set_segment_real(SegReg::Cs, selector);
         }
@@ -44,7 +52,11 @@ impl<B: Bus> Cpu<B> {
     }
 }
 
-pub(crate) fn jmp_rel<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn jmp_rel<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.branch::<W>(cpu.eip.wrapping_add(op.imm))
 }
 
@@ -55,19 +67,31 @@ pub(crate) fn jcc<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<
     Ok(())
 }
 
-pub(crate) fn jmp_rm<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn jmp_rm<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let t = cpu.rm::<W, MEM>(bus, op)?;
     cpu.branch::<W>(t)
 }
 
-pub(crate) fn jmp_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn jmp_far<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     if cpu.pm() {
         return cpu.far_pm::<W>(bus, op.imm2 as u16, op.imm & width_mask(W), false);
     }
     cpu.far_jump(bus, op.imm2 as u16, op.imm & width_mask(W))
 }
 
-pub(crate) fn jmp_far_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn jmp_far_m<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let off = cpu.ea(op);
     let target = cpu.read::<W>(bus, op.seg, off)?;
     let sel = cpu.read::<16>(bus, op.seg, off.wrapping_add(W / 8) & op.amask)?;
@@ -77,7 +101,11 @@ pub(crate) fn jmp_far_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op:
     cpu.far_jump(bus, sel as u16, target)
 }
 
-pub(crate) fn call_rel<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn call_rel<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let ret = cpu.eip;
     let t = ret.wrapping_add(op.imm) & width_mask(W);
     if t > cpu.seg[CS as usize].limit {
@@ -88,7 +116,11 @@ pub(crate) fn call_rel<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: 
     Ok(())
 }
 
-pub(crate) fn call_rm<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn call_rm<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let t = cpu.rm::<W, MEM>(bus, op)?;
     if t > cpu.seg[CS as usize].limit {
         return Err(Fault::GP0);
@@ -98,7 +130,12 @@ pub(crate) fn call_rm<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, b
     Ok(())
 }
 
-fn call_far_to<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, sel: u16, off: u32) -> Result<()> {
+fn call_far_to<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    sel: u16,
+    off: u32,
+) -> Result<()> {
     if cpu.pm() {
         return cpu.far_pm::<W>(bus, sel, off, true);
     }
@@ -110,18 +147,30 @@ fn call_far_to<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, sel: u16, of
     Ok(())
 }
 
-pub(crate) fn call_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn call_far<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     call_far_to::<B, W>(cpu, bus, op.imm2 as u16, op.imm & width_mask(W))
 }
 
-pub(crate) fn call_far_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn call_far_m<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let off = cpu.ea(op);
     let target = cpu.read::<W>(bus, op.seg, off)?;
     let sel = cpu.read::<16>(bus, op.seg, off.wrapping_add(W / 8) & op.amask)?;
     call_far_to::<B, W>(cpu, bus, sel as u16, target)
 }
 
-pub(crate) fn ret_near<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn ret_near<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let (t, sp) = cpu.pop_at::<W>(bus, cpu.regs[4])?;
     cpu.branch::<W>(t)?;
     let mask = cpu.sp_mask();
@@ -129,7 +178,11 @@ pub(crate) fn ret_near<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: 
     Ok(())
 }
 
-pub(crate) fn ret_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn ret_far<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     if cpu.pm() {
         return cpu.ret_far_pm::<W>(bus, op.imm);
     }
@@ -181,7 +234,11 @@ pub(crate) fn int_n<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result
         return Err(Fault::GP0);
     }
     let ret = cpu.eip;
-    let src = if op.aux == 2 { Source::Exception } else { Source::Software };
+    let src = if op.aux == 2 {
+        Source::Exception
+    } else {
+        Source::Software
+    };
     cpu.interrupt(bus, op.imm as u8, None, ret, src)
 }
 
@@ -222,7 +279,11 @@ pub(crate) fn bound<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op
     let hi = cpu.read::<W>(bus, op.seg, off.wrapping_add(W / 8) & op.amask)?;
     let v = cpu.reg_get::<W>(op.r0);
     let (v, lo, hi) = if W == 16 {
-        (v as u16 as i16 as i32, lo as u16 as i16 as i32, hi as u16 as i16 as i32)
+        (
+            v as u16 as i16 as i32,
+            lo as u16 as i16 as i32,
+            hi as u16 as i16 as i32,
+        )
     } else {
         (v as i32, lo as i32, hi as i32)
     };

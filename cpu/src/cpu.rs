@@ -34,7 +34,12 @@ impl Segment {
     /// A real-mode segment: base = selector * 16, 64 KiB limit, data/code
     /// present, writable.
     pub const fn real(selector: u16) -> Self {
-        Segment { selector, base: (selector as u32) << 4, limit: 0xFFFF, attr: 0x93 }
+        Segment {
+            selector,
+            base: (selector as u32) << 4,
+            limit: 0xFFFF,
+            attr: 0x93,
+        }
     }
 }
 
@@ -156,9 +161,25 @@ impl<B: Bus> Cpu<B> {
             eflags: FLAG_FIXED,
             lazy: Lazy::none(),
             seg: [Segment::real(0); 6],
-            segx: [SegAccess { base: 0, rlo: 0, rhi: 0xFFFF, wlo: 0, whi: 0xFFFF }; 6],
-            ldtr: Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x82 },
-            tr: Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x8B },
+            segx: [SegAccess {
+                base: 0,
+                rlo: 0,
+                rhi: 0xFFFF,
+                wlo: 0,
+                whi: 0xFFFF,
+            }; 6],
+            ldtr: Segment {
+                selector: 0,
+                base: 0,
+                limit: 0xFFFF,
+                attr: 0x82,
+            },
+            tr: Segment {
+                selector: 0,
+                base: 0,
+                limit: 0xFFFF,
+                attr: 0x8B,
+            },
             cpl: 0,
             user: false,
             fault_addr: 0,
@@ -188,7 +209,9 @@ impl<B: Bus> Cpu<B> {
             tlb: Tlb::new(),
             cache: CodeCache::new(),
             fpu: crate::x87::Fpu::new(),
-            jump_cache: (0..crate::exec::JUMP_CACHE_SIZE).map(|_| crate::exec::JumpEntry::empty()).collect(),
+            jump_cache: (0..crate::exec::JUMP_CACHE_SIZE)
+                .map(|_| crate::exec::JumpEntry::empty())
+                .collect(),
         };
         cpu.reset();
         cpu
@@ -209,9 +232,27 @@ impl<B: Bus> Cpu<B> {
         for i in 0..6 {
             self.set_seg(i, Segment::real(0));
         }
-        self.set_seg(SegReg::Cs as u8, Segment { selector: 0xF000, base: 0xFFFF_0000, limit: 0xFFFF, attr: 0x9B });
-        self.ldtr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x82 };
-        self.tr = Segment { selector: 0, base: 0, limit: 0xFFFF, attr: 0x8B };
+        self.set_seg(
+            SegReg::Cs as u8,
+            Segment {
+                selector: 0xF000,
+                base: 0xFFFF_0000,
+                limit: 0xFFFF,
+                attr: 0x9B,
+            },
+        );
+        self.ldtr = Segment {
+            selector: 0,
+            base: 0,
+            limit: 0xFFFF,
+            attr: 0x82,
+        };
+        self.tr = Segment {
+            selector: 0,
+            base: 0,
+            limit: 0xFFFF,
+            attr: 0x8B,
+        };
         self.msr = Msrs::default();
         self.cr2 = 0;
         self.cr3 = 0;
@@ -287,11 +328,24 @@ impl<B: Bus> Cpu<B> {
         self.set_cpl(0);
         self.eflags = crate::flags::FLAG_FIXED;
         self.lazy = Lazy::none();
-        let data = Segment { selector: ds, base: 0, limit: u32::MAX, attr: 0xC093 };
+        let data = Segment {
+            selector: ds,
+            base: 0,
+            limit: u32::MAX,
+            attr: 0xC093,
+        };
         for s in [SegReg::Es, SegReg::Ss, SegReg::Ds, SegReg::Fs, SegReg::Gs] {
             self.set_seg(s as u8, data);
         }
-        self.set_seg(SegReg::Cs as u8, Segment { selector: cs, base: 0, limit: u32::MAX, attr: 0xC09B });
+        self.set_seg(
+            SegReg::Cs as u8,
+            Segment {
+                selector: cs,
+                base: 0,
+                limit: u32::MAX,
+                attr: 0xC09B,
+            },
+        );
         self.tlb.flush();
     }
 
@@ -355,19 +409,35 @@ impl<B: Bus> Cpu<B> {
     }
 
     fn seg_access(&self, s: &Segment) -> SegAccess {
-        let all = |hi: u32| SegAccess { base: s.base, rlo: 0, rhi: hi, wlo: 0, whi: hi };
+        let all = |hi: u32| SegAccess {
+            base: s.base,
+            rlo: 0,
+            rhi: hi,
+            wlo: 0,
+            whi: hi,
+        };
         if !self.protected() || self.v86() {
             return all(s.limit);
         }
         const NONE: (u32, u32) = (1, 0);
         if s.attr & 0x80 == 0 {
-            return SegAccess { base: s.base, rlo: NONE.0, rhi: NONE.1, wlo: NONE.0, whi: NONE.1 };
+            return SegAccess {
+                base: s.base,
+                rlo: NONE.0,
+                rhi: NONE.1,
+                wlo: NONE.0,
+                whi: NONE.1,
+            };
         }
         let typ = s.attr & 0xF;
         let code = s.attr & 0x10 != 0 && typ & 8 != 0;
         let (lo, hi) = if !code && typ & 4 != 0 {
             // Expand-down: valid offsets lie above the limit.
-            let top = if s.attr & ATTR_DB != 0 { u32::MAX } else { 0xFFFF };
+            let top = if s.attr & ATTR_DB != 0 {
+                u32::MAX
+            } else {
+                0xFFFF
+            };
             if s.limit >= top {
                 NONE
             } else {
@@ -380,7 +450,13 @@ impl<B: Bus> Cpu<B> {
         let writable = !code && typ & 2 != 0;
         let (rlo, rhi) = if readable { (lo, hi) } else { NONE };
         let (wlo, whi) = if writable { (lo, hi) } else { NONE };
-        SegAccess { base: s.base, rlo, rhi, wlo, whi }
+        SegAccess {
+            base: s.base,
+            rlo,
+            rhi,
+            wlo,
+            whi,
+        }
     }
 
     pub fn cr0(&self) -> u32 {

@@ -7,14 +7,26 @@ use crate::fault::Result;
 use crate::flags::{width_mask, LazyOp, ARITH};
 use crate::op::Op;
 
-pub(crate) fn mov<B: Bus, const W: u32, const F: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn mov<B: Bus, const W: u32, const F: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let v = cpu.src::<W, F>(bus, op)?;
     cpu.set_dst::<W, F>(bus, op, v)
 }
 
 /// MOV Sreg, r/m16 (segment in `r0`, source register in `r1`).
-pub(crate) fn mov_sreg_load<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let v = if MEM { cpu.read_ea::<16>(bus, op)? } else { cpu.reg_get::<16>(op.r1) };
+pub(crate) fn mov_sreg_load<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
+    let v = if MEM {
+        cpu.read_ea::<16>(bus, op)?
+    } else {
+        cpu.reg_get::<16>(op.r1)
+    };
     cpu.load_seg(bus, op.r0, v as u16)?;
     if op.r0 == SegReg::Ss as u8 {
         cpu.irq_shadow = cpu.icount;
@@ -44,7 +56,11 @@ pub(crate) fn movzx<B: Bus, const W: u32, const S: u32, const MEM: bool>(
     bus: &mut B,
     op: &Op<B>,
 ) -> Result<()> {
-    let v = if MEM { cpu.read_ea::<S>(bus, op)? } else { cpu.reg_get::<S>(op.r1) };
+    let v = if MEM {
+        cpu.read_ea::<S>(bus, op)?
+    } else {
+        cpu.reg_get::<S>(op.r1)
+    };
     cpu.reg_set::<W>(op.r0, v);
     Ok(())
 }
@@ -54,14 +70,26 @@ pub(crate) fn movsx<B: Bus, const W: u32, const S: u32, const MEM: bool>(
     bus: &mut B,
     op: &Op<B>,
 ) -> Result<()> {
-    let v = if MEM { cpu.read_ea::<S>(bus, op)? } else { cpu.reg_get::<S>(op.r1) };
-    let v = if S == 8 { v as u8 as i8 as i32 as u32 } else { v as u16 as i16 as i32 as u32 };
+    let v = if MEM {
+        cpu.read_ea::<S>(bus, op)?
+    } else {
+        cpu.reg_get::<S>(op.r1)
+    };
+    let v = if S == 8 {
+        v as u8 as i8 as i32 as u32
+    } else {
+        v as u16 as i16 as i32 as u32
+    };
     cpu.reg_set::<W>(op.r0, v);
     Ok(())
 }
 
 /// XCHG: operand 0 is r/m (register `r0` or memory), operand 1 the register `r1`.
-pub(crate) fn xchg<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn xchg<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let a = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let b = cpu.reg_get::<W>(op.r1);
     cpu.set_rm::<W, MEM>(bus, op, b)?;
@@ -76,7 +104,11 @@ pub(crate) fn lea<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<
 }
 
 /// LDS/LES/LFS/LGS/LSS: segment in `aux`.
-pub(crate) fn load_far<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn load_far<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let off = cpu.ea(op);
     let v = cpu.read::<W>(bus, op.seg, off)?;
     let sel = cpu.read::<16>(bus, op.seg, off.wrapping_add(W / 8) & op.amask)?;
@@ -110,7 +142,11 @@ pub(crate) fn sahf<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resul
 
 /// CBW (W=16) / CWDE (W=32).
 pub(crate) fn cbw<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
-    let v = if W == 16 { cpu.regs[0] as u8 as i8 as i32 as u32 } else { cpu.regs[0] as u16 as i16 as i32 as u32 };
+    let v = if W == 16 {
+        cpu.regs[0] as u8 as i8 as i32 as u32
+    } else {
+        cpu.regs[0] as u16 as i16 as i32 as u32
+    };
     cpu.reg_set::<W>(0, v);
     Ok(())
 }
@@ -124,7 +160,11 @@ pub(crate) fn cwd<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op
 
 /// BSWAP r32 (a 16-bit operand size is undefined; it clears the register
 /// half as P6 cores do).
-pub(crate) fn bswap<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn bswap<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     if W == 16 {
         cpu.reg_set::<16>(op.r0, 0);
     } else {
@@ -134,7 +174,11 @@ pub(crate) fn bswap<B: Bus, const W: u32>(cpu: &mut Cpu<B>, _bus: &mut B, op: &O
     Ok(())
 }
 
-pub(crate) fn setcc<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn setcc<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let v = cpu.cond(op.aux) as u32;
     cpu.set_rm::<8, MEM>(bus, op, v)
 }
@@ -167,7 +211,11 @@ pub(crate) fn cmpxchg<B: Bus, const W: u32, const MEM: bool>(
     Ok(())
 }
 
-pub(crate) fn xadd<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn xadd<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let d = cpu.rm_rmw::<W, MEM>(bus, op)?;
     let s = cpu.reg_get::<W>(op.r1);
     let r = d.wrapping_add(s) & width_mask(W);
@@ -184,8 +232,16 @@ pub(crate) fn xadd<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus:
 
 /// CMOVcc r, r/m: the source is read (and may fault) even when the
 /// condition is false, as on P6 cores.
-pub(crate) fn cmov<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let v = if MEM { cpu.read_ea::<W>(bus, op)? } else { cpu.reg_get::<W>(op.r1) };
+pub(crate) fn cmov<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
+    let v = if MEM {
+        cpu.read_ea::<W>(bus, op)?
+    } else {
+        cpu.reg_get::<W>(op.r1)
+    };
     if cpu.cond(op.aux) {
         cpu.reg_set::<W>(op.r0, v);
     }
@@ -201,7 +257,11 @@ pub(crate) fn cmpxchg8b<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Re
     let lo = cpu.read::<32>(bus, op.seg, off)?;
     let hi = cpu.read::<32>(bus, op.seg, hi_off)?;
     let equal = lo == cpu.regs[0] && hi == cpu.regs[2];
-    let (nlo, nhi) = if equal { (cpu.regs[3], cpu.regs[1]) } else { (lo, hi) };
+    let (nlo, nhi) = if equal {
+        (cpu.regs[3], cpu.regs[1])
+    } else {
+        (lo, hi)
+    };
     cpu.write::<32>(bus, op.seg, off, nlo)?;
     cpu.write::<32>(bus, op.seg, hi_off, nhi)?;
     if !equal {

@@ -8,8 +8,8 @@ use crate::cache::Block;
 use crate::cpu::{Cpu, SegReg};
 use crate::decode;
 use crate::fault::{Exception, Fault, Result};
-use crate::interrupt::Source;
 use crate::flags::{FLAG_IF, FLAG_RF, FLAG_TF};
+use crate::interrupt::Source;
 use crate::op::Op;
 
 /// Why [`Cpu::run`] returned.
@@ -48,7 +48,13 @@ pub(crate) struct JumpEntry<B: Bus> {
 
 impl<B: Bus> JumpEntry<B> {
     pub const fn empty() -> Self {
-        JumpEntry { lin: 0, mode: 0, tlb_gen: u64::MAX, cache_gen: u64::MAX, block: None }
+        JumpEntry {
+            lin: 0,
+            mode: 0,
+            tlb_gen: u64::MAX,
+            cache_gen: u64::MAX,
+            block: None,
+        }
     }
 }
 
@@ -67,7 +73,10 @@ impl<B: Bus> Cpu<B> {
         let target = self.icount.saturating_add(budget);
         self.exit = None;
         while self.icount < target {
-            if self.eflags & FLAG_IF != 0 && self.irq_shadow != self.icount && bus.interrupt_pending() {
+            if self.eflags & FLAG_IF != 0
+                && self.irq_shadow != self.icount
+                && bus.interrupt_pending()
+            {
                 let vector = bus.acknowledge_interrupt();
                 self.halted = false;
                 let ret = self.eip;
@@ -200,7 +209,10 @@ impl<B: Bus> Cpu<B> {
         if self.watches.mode_switches && self.watches.pending.is_none() {
             let now = self.mode();
             if now != mode_before {
-                self.watches.pending = Some(crate::watch::DebugStop::ModeSwitch { from: mode_before, to: now });
+                self.watches.pending = Some(crate::watch::DebugStop::ModeSwitch {
+                    from: mode_before,
+                    to: now,
+                });
             }
         }
         if let Some(stop) = self.watches.pending.take() {
@@ -228,7 +240,11 @@ impl<B: Bus> Cpu<B> {
         // The jump cache: linear address to block, valid while neither the
         // TLB nor the code cache has changed since it was filled.
         let slot = &self.jump_cache[jump_slot(lin)];
-        if slot.lin == lin && slot.mode == mode && slot.tlb_gen == self.tlb.gen && slot.cache_gen == self.cache.gen {
+        if slot.lin == lin
+            && slot.mode == mode
+            && slot.tlb_gen == self.tlb.gen
+            && slot.cache_gen == self.cache.gen
+        {
             if let Some(b) = &slot.block {
                 if b.bytes as usize <= room {
                     return Ok(b.clone());
@@ -250,7 +266,11 @@ impl<B: Bus> Cpu<B> {
                 decode::decode_block(bytes, self.eip, self.code32(), MAX_BLOCK_OPS, &mut ops)
             };
             if !ops.is_empty() {
-                let block = Rc::new(Block { ops: ops.into_boxed_slice(), mode, bytes: used as u32 });
+                let block = Rc::new(Block {
+                    ops: ops.into_boxed_slice(),
+                    mode,
+                    bytes: used as u32,
+                });
                 if self.cache.insert(host, used, block.clone()) {
                     self.code_page_added();
                 }
@@ -288,7 +308,11 @@ impl<B: Bus> Cpu<B> {
                 None => Fault::UD,
             });
         }
-        Ok(Rc::new(Block { ops: ops.into_boxed_slice(), mode, bytes: used as u32 }))
+        Ok(Rc::new(Block {
+            ops: ops.into_boxed_slice(),
+            mode,
+            bytes: used as u32,
+        }))
     }
 
     fn remember_jump(&mut self, lin: u32, mode: u8, block: &Rc<Block<B>>) {

@@ -13,7 +13,13 @@ const SS: u8 = SegReg::Ss as u8;
 
 impl<B: Bus> Cpu<B> {
     /// JMP far (`call` false) or CALL far with operand size W, in protected mode.
-    pub(crate) fn far_pm<const W: u32>(&mut self, bus: &mut B, sel: u16, off: u32, call: bool) -> Result<()> {
+    pub(crate) fn far_pm<const W: u32>(
+        &mut self,
+        bus: &mut B,
+        sel: u16,
+        off: u32,
+        call: bool,
+    ) -> Result<()> {
         let gp = Exception::GeneralProtection;
         let np = Exception::SegmentNotPresent;
         if sel & !3 == 0 {
@@ -22,7 +28,9 @@ impl<B: Bus> Cpu<B> {
         let mut d = self.fetch_desc(bus, sel, gp)?;
         let rpl = (sel & 3) as u8;
         if d.is_code() {
-            if (d.conforming() && d.dpl() > self.cpl) || (!d.conforming() && (rpl > self.cpl || d.dpl() != self.cpl)) {
+            if (d.conforming() && d.dpl() > self.cpl)
+                || (!d.conforming() && (rpl > self.cpl || d.dpl() != self.cpl))
+            {
                 return Err(sel_fault(gp, sel));
             }
             if !d.present() {
@@ -51,8 +59,16 @@ impl<B: Bus> Cpu<B> {
                 if !d.present() {
                     return Err(sel_fault(np, sel));
                 }
-                let tss = if d.typ() == TASK_GATE { d.gate_selector() } else { sel };
-                let kind = if call { TaskSwitch::Call } else { TaskSwitch::Jmp };
+                let tss = if d.typ() == TASK_GATE {
+                    d.gate_selector()
+                } else {
+                    sel
+                };
+                let kind = if call {
+                    TaskSwitch::Call
+                } else {
+                    TaskSwitch::Jmp
+                };
                 self.task_switch(bus, tss, kind, 0)
             }
             CALL_GATE16 | CALL_GATE32 => self.call_gate(bus, sel, d, call),
@@ -60,7 +76,13 @@ impl<B: Bus> Cpu<B> {
         }
     }
 
-    fn call_gate(&mut self, bus: &mut B, gsel: u16, gate: crate::segment::Desc, call: bool) -> Result<()> {
+    fn call_gate(
+        &mut self,
+        bus: &mut B,
+        gsel: u16,
+        gate: crate::segment::Desc,
+        call: bool,
+    ) -> Result<()> {
         let gp = Exception::GeneralProtection;
         let np = Exception::SegmentNotPresent;
         if gate.dpl() < self.cpl || gate.dpl() < (gsel & 3) as u8 {
@@ -74,7 +96,10 @@ impl<B: Bus> Cpu<B> {
             return Err(Fault::GP0);
         }
         let mut cd = self.fetch_desc(bus, sel, gp)?;
-        if !cd.is_code() || cd.dpl() > self.cpl || (!call && !cd.conforming() && cd.dpl() != self.cpl) {
+        if !cd.is_code()
+            || cd.dpl() > self.cpl
+            || (!call && !cd.conforming() && cd.dpl() != self.cpl)
+        {
             return Err(sel_fault(gp, sel));
         }
         if !cd.present() {
@@ -107,7 +132,11 @@ impl<B: Bus> Cpu<B> {
             let mut params = [0u32; 31];
             for (i, p) in params.iter_mut().enumerate().take(nparams as usize) {
                 let o = old_esp.wrapping_add(i as u32 * size) & old_sp_mask;
-                *p = if gate32 { self.read::<32>(bus, SS, o)? } else { self.read::<16>(bus, SS, o)? };
+                *p = if gate32 {
+                    self.read::<32>(bus, SS, o)?
+                } else {
+                    self.read::<16>(bus, SS, o)?
+                };
             }
             let big = ss.attr & ATTR_DB != 0;
             let mut sp = esp;
@@ -118,7 +147,10 @@ impl<B: Bus> Cpu<B> {
                 sp = sp.wrapping_sub(size);
                 let o = if big { sp } else { sp & 0xFFFF };
                 if o as u64 + size as u64 - 1 > ss.limit as u64 {
-                    return Err(Fault::with_code(Exception::StackFault, (ss_sel & !3) as u32));
+                    return Err(Fault::with_code(
+                        Exception::StackFault,
+                        (ss_sel & !3) as u32,
+                    ));
                 }
                 let lin = ss.base.wrapping_add(o);
                 if gate32 {
@@ -130,7 +162,11 @@ impl<B: Bus> Cpu<B> {
             self.set_accessed(bus, sel, &mut cd)?;
             self.set_cpl(pl);
             self.set_seg(SS, ss);
-            self.regs[4] = if big { sp } else { (esp & !0xFFFF) | (sp & 0xFFFF) };
+            self.regs[4] = if big {
+                sp
+            } else {
+                (esp & !0xFFFF) | (sp & 0xFFFF)
+            };
             self.set_seg(CS, cd.to_segment((sel & !3) | pl as u16));
         } else {
             let mut sp = self.regs[4];

@@ -34,10 +34,16 @@ pub struct Fault {
 
 impl Fault {
     pub const fn new(vector: Exception) -> Self {
-        Fault { vector, error_code: None }
+        Fault {
+            vector,
+            error_code: None,
+        }
     }
     pub const fn with_code(vector: Exception, code: u32) -> Self {
-        Fault { vector, error_code: Some(code) }
+        Fault {
+            vector,
+            error_code: Some(code),
+        }
     }
     pub const UD: Fault = Fault::new(Exception::InvalidOpcode);
     pub const DE: Fault = Fault::new(Exception::DivideError);

@@ -59,7 +59,13 @@ pub(crate) struct Lazy {
 
 impl Lazy {
     pub const fn none() -> Self {
-        Lazy { op: LazyOp::None, width: 32, a: 0, b: 0, res: 0 }
+        Lazy {
+            op: LazyOp::None,
+            width: 32,
+            a: 0,
+            b: 0,
+            res: 0,
+        }
     }
 }
 
@@ -85,7 +91,13 @@ pub(crate) fn parity(v: u32) -> bool {
 impl<B: Bus> Cpu<B> {
     #[inline(always)]
     pub(crate) fn set_lazy(&mut self, op: LazyOp, width: u32, a: u32, b: u32, res: u32) {
-        self.lazy = Lazy { op, width, a, b, res };
+        self.lazy = Lazy {
+            op,
+            width,
+            a,
+            b,
+            res,
+        };
     }
 
     /// INC/DEC keep CF: fold the current CF into `eflags` before going lazy.
@@ -96,7 +108,13 @@ impl<B: Bus> Cpu<B> {
             self.eflags = (self.eflags & !FLAG_CF) | cf as u32;
         }
         let op = if dec { LazyOp::Dec } else { LazyOp::Inc };
-        self.lazy = Lazy { op, width, a, b: 1, res };
+        self.lazy = Lazy {
+            op,
+            width,
+            a,
+            b: 1,
+            res,
+        };
     }
 
     #[inline(always)]

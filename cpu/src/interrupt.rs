@@ -6,7 +6,9 @@ use crate::cpu::{Cpu, SegReg, Segment};
 use crate::exec::Exit;
 use crate::fault::{Exception, Fault, Result};
 use crate::flags::*;
-use crate::segment::{sel_fault, Desc, INT_GATE16, INT_GATE32, TASK_GATE, TRAP_GATE16, TRAP_GATE32};
+use crate::segment::{
+    sel_fault, Desc, INT_GATE16, INT_GATE32, TASK_GATE, TRAP_GATE16, TRAP_GATE32,
+};
 use crate::task::TaskSwitch;
 
 const CS: u8 = SegReg::Cs as u8;
@@ -45,9 +47,20 @@ fn class(v: u8) -> Class {
 impl<B: Bus> Cpu<B> {
     /// Delivers an event, applying the double-fault and triple-fault rules
     /// when delivery itself faults. `ret` is the EIP to push.
-    pub(crate) fn deliver(&mut self, bus: &mut B, vector: u8, error_code: Option<u32>, ret: u32, source: Source) {
+    pub(crate) fn deliver(
+        &mut self,
+        bus: &mut B,
+        vector: u8,
+        error_code: Option<u32>,
+        ret: u32,
+        source: Source,
+    ) {
         let (mut v, mut code, mut src) = (vector, error_code, source);
-        let mut first = if source == Source::Exception { class(vector) } else { Class::Benign };
+        let mut first = if source == Source::Exception {
+            class(vector)
+        } else {
+            Class::Benign
+        };
         for _ in 0..8 {
             if v == Exception::PageFault as u8 {
                 self.cr2 = self.fault_addr;
@@ -66,13 +79,21 @@ impl<B: Bus> Cpu<B> {
             if double {
                 (v, code, src, first) = (8, Some(0), Source::Exception, Class::DoubleFault);
             } else {
-                (v, code, src) = (f.vector as u8, f.error_code.map(|c| c | 1), Source::Exception);
+                (v, code, src) = (
+                    f.vector as u8,
+                    f.error_code.map(|c| c | 1),
+                    Source::Exception,
+                );
                 if first != Class::DoubleFault {
                     first = second;
                 }
             }
         }
-        log::warn!("triple fault at {:04x}:{:08x}", self.seg[1].selector, self.eip);
+        log::warn!(
+            "triple fault at {:04x}:{:08x}",
+            self.seg[1].selector,
+            self.eip
+        );
         self.exit = Some(Exit::TripleFault);
     }
 
@@ -112,9 +133,17 @@ impl<B: Bus> Cpu<B> {
             return Err(Fault::with_code(gp, idt_code));
         }
         let addr = self.idtr.0.wrapping_add(vector as u32 * 8);
-        let gate = Desc { lo: self.read_sys::<32>(bus, addr)?, hi: self.read_sys::<32>(bus, addr.wrapping_add(4))? };
+        let gate = Desc {
+            lo: self.read_sys::<32>(bus, addr)?,
+            hi: self.read_sys::<32>(bus, addr.wrapping_add(4))?,
+        };
         let typ = gate.typ();
-        if gate.is_segment() || !matches!(typ, TASK_GATE | INT_GATE16 | INT_GATE32 | TRAP_GATE16 | TRAP_GATE32) {
+        if gate.is_segment()
+            || !matches!(
+                typ,
+                TASK_GATE | INT_GATE16 | INT_GATE32 | TRAP_GATE16 | TRAP_GATE32
+            )
+        {
             return Err(Fault::with_code(gp, idt_code));
         }
         if source == Source::Software && gate.dpl() < self.cpl {
@@ -145,7 +174,10 @@ impl<B: Bus> Cpu<B> {
             return Err(Fault::with_code(gp, (sel & !3) as u32 + ext));
         }
         if !cd.present() {
-            return Err(Fault::with_code(Exception::SegmentNotPresent, (sel & !3) as u32 + ext));
+            return Err(Fault::with_code(
+                Exception::SegmentNotPresent,
+                (sel & !3) as u32 + ext,
+            ));
         }
         let gate32 = typ & 8 != 0;
         let offset = gate.gate_offset();
@@ -189,7 +221,10 @@ impl<B: Bus> Cpu<B> {
                 sp = sp.wrapping_sub(size);
                 let off = if big { sp } else { sp & 0xFFFF };
                 if off as u64 + size as u64 - 1 > ss.limit as u64 {
-                    return Err(Fault::with_code(Exception::StackFault, (ss_sel & !3) as u32 + ext));
+                    return Err(Fault::with_code(
+                        Exception::StackFault,
+                        (ss_sel & !3) as u32 + ext,
+                    ));
                 }
                 let lin = ss.base.wrapping_add(off);
                 if gate32 {
@@ -202,11 +237,23 @@ impl<B: Bus> Cpu<B> {
             if v86 {
                 self.eflags &= !FLAG_VM;
                 for s in [SegReg::Gs, SegReg::Fs, SegReg::Ds, SegReg::Es] {
-                    self.set_seg(s as u8, Segment { selector: 0, base: 0, limit: 0, attr: 0 });
+                    self.set_seg(
+                        s as u8,
+                        Segment {
+                            selector: 0,
+                            base: 0,
+                            limit: 0,
+                            attr: 0,
+                        },
+                    );
                 }
             }
             self.set_seg(SS, ss);
-            self.regs[4] = if big { sp } else { (esp & !0xFFFF) | (sp & 0xFFFF) };
+            self.regs[4] = if big {
+                sp
+            } else {
+                (esp & !0xFFFF) | (sp & 0xFFFF)
+            };
         } else {
             let mut sp = self.regs[4];
             if gate32 {
@@ -242,7 +289,10 @@ impl<B: Bus> Cpu<B> {
     fn interrupt_real(&mut self, bus: &mut B, vector: u8, ret: u32) -> Result<()> {
         let off = vector as u32 * 4;
         if off + 3 > self.idtr.1 as u32 {
-            return Err(Fault::with_code(Exception::GeneralProtection, vector as u32 * 8 + 2));
+            return Err(Fault::with_code(
+                Exception::GeneralProtection,
+                vector as u32 * 8 + 2,
+            ));
         }
         let entry = self.read_lin::<32>(bus, self.idtr.0.wrapping_add(off))?;
         let flags = self.eflags();
@@ -261,7 +311,11 @@ impl<B: Bus> Cpu<B> {
     pub(crate) fn tss_stack(&mut self, bus: &mut B, pl: u8, ext: u32) -> Result<(u16, u32)> {
         let ts = Fault::with_code(Exception::InvalidTss, (self.tr.selector & !3) as u32 + ext);
         let tss32 = self.tr.attr & 8 != 0;
-        let (off, size) = if tss32 { (4 + 8 * pl as u32, 8) } else { (2 + 4 * pl as u32, 4) };
+        let (off, size) = if tss32 {
+            (4 + 8 * pl as u32, 8)
+        } else {
+            (2 + 4 * pl as u32, 4)
+        };
         if off + size - 1 > self.tr.limit {
             return Err(ts);
         }
@@ -278,17 +332,28 @@ impl<B: Bus> Cpu<B> {
     }
 
     /// Validates a new inner stack segment (from the TSS) for level `pl`.
-    pub(crate) fn check_inner_ss(&mut self, bus: &mut B, sel: u16, pl: u8, ext: u32) -> Result<Segment> {
+    pub(crate) fn check_inner_ss(
+        &mut self,
+        bus: &mut B,
+        sel: u16,
+        pl: u8,
+        ext: u32,
+    ) -> Result<Segment> {
         let ts = |s: u16| Fault::with_code(Exception::InvalidTss, (s & !3) as u32 + ext);
         if sel & !3 == 0 || (sel & 3) as u8 != pl {
             return Err(ts(sel));
         }
-        let mut d = self.fetch_desc(bus, sel, Exception::InvalidTss).map_err(|f| add_ext(f, ext))?;
+        let mut d = self
+            .fetch_desc(bus, sel, Exception::InvalidTss)
+            .map_err(|f| add_ext(f, ext))?;
         if !d.is_data() || !d.rw() || d.dpl() != pl {
             return Err(ts(sel));
         }
         if !d.present() {
-            return Err(Fault::with_code(Exception::StackFault, (sel & !3) as u32 + ext));
+            return Err(Fault::with_code(
+                Exception::StackFault,
+                (sel & !3) as u32 + ext,
+            ));
         }
         self.set_accessed(bus, sel, &mut d)?;
         Ok(d.to_segment(sel))
@@ -322,7 +387,11 @@ impl<B: Bus> Cpu<B> {
             self.set_cpl(rpl);
             self.set_seg(CS, cd.to_segment(cs));
             self.set_seg(SS, ss);
-            self.regs[4] = if W == 16 { (self.regs[4] & !0xFFFF) | (esp & 0xFFFF) } else { esp };
+            self.regs[4] = if W == 16 {
+                (self.regs[4] & !0xFFFF) | (esp & 0xFFFF)
+            } else {
+                esp
+            };
             self.null_inaccessible_segs();
         } else {
             self.set_seg(CS, cd.to_segment(cs));
@@ -388,9 +457,24 @@ impl<B: Bus> Cpu<B> {
         self.lazy = crate::flags::Lazy::none();
         self.eflags = (fl & crate::system::EFLAGS_WRITABLE) | FLAG_FIXED;
         self.set_cpl(3);
-        for (s, v) in [(SegReg::Cs, cs as u32), (SegReg::Ss, ss), (SegReg::Es, es), (SegReg::Ds, ds), (SegReg::Fs, fs), (SegReg::Gs, gs)] {
+        for (s, v) in [
+            (SegReg::Cs, cs as u32),
+            (SegReg::Ss, ss),
+            (SegReg::Es, es),
+            (SegReg::Ds, ds),
+            (SegReg::Fs, fs),
+            (SegReg::Gs, gs),
+        ] {
             let sel = v as u16;
-            self.set_seg(s as u8, Segment { selector: sel, base: (sel as u32) << 4, limit: 0xFFFF, attr: 0xF3 });
+            self.set_seg(
+                s as u8,
+                Segment {
+                    selector: sel,
+                    base: (sel as u32) << 4,
+                    limit: 0xFFFF,
+                    attr: 0xF3,
+                },
+            );
         }
         self.regs[4] = esp;
         self.eip = eip & 0xFFFF;

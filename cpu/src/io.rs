@@ -13,10 +13,11 @@ impl<B: Bus> Cpu<B> {
     /// virtual-8086 mode, and at CPL > IOPL in protected mode).
     #[inline(always)]
     pub(crate) fn io_allowed(&mut self, bus: &mut B, port: u16, size: u32) -> Result<()> {
-        if self.protected() && (self.v86() || self.cpl > ((self.eflags & FLAG_IOPL) >> 12) as u8) {
-            if !self.io_bitmap_allows(bus, port, size)? {
-                return Err(Fault::GP0);
-            }
+        if self.protected()
+            && (self.v86() || self.cpl > ((self.eflags & FLAG_IOPL) >> 12) as u8)
+            && !self.io_bitmap_allows(bus, port, size)?
+        {
+            return Err(Fault::GP0);
         }
         Ok(())
     }
@@ -35,8 +36,16 @@ impl<B: Bus> Cpu<B> {
 }
 
 /// IN acc, imm8 (IMM) or IN acc, DX.
-pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
+pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
+    let port = if IMM {
+        op.imm as u16
+    } else {
+        cpu.regs[2] as u16
+    };
     cpu.io_allowed(bus, port, W / 8)?;
     if cpu.api_debug {
         cpu.check_port_watch(port, false);
@@ -47,8 +56,16 @@ pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: 
     Ok(())
 }
 
-pub(crate) fn out<B: Bus, const W: u32, const IMM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let port = if IMM { op.imm as u16 } else { cpu.regs[2] as u16 };
+pub(crate) fn out<B: Bus, const W: u32, const IMM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
+    let port = if IMM {
+        op.imm as u16
+    } else {
+        cpu.regs[2] as u16
+    };
     cpu.io_allowed(bus, port, W / 8)?;
     let v = cpu.reg_get::<W>(0);
     cpu.port_out(bus, port, (W / 8) as u8, v);

@@ -39,7 +39,11 @@ struct Entry {
     host: usize,
 }
 
-const EMPTY: Entry = Entry { page: INVALID, global: false, host: 0 };
+const EMPTY: Entry = Entry {
+    page: INVALID,
+    global: false,
+    host: 0,
+};
 
 type Set = [[Entry; TLB_SIZE]; 2];
 
@@ -53,7 +57,11 @@ pub(crate) struct Tlb {
 
 impl Tlb {
     pub fn new() -> Self {
-        Tlb { read: Box::new([[EMPTY; TLB_SIZE]; 2]), write: Box::new([[EMPTY; TLB_SIZE]; 2]), gen: 0 }
+        Tlb {
+            read: Box::new([[EMPTY; TLB_SIZE]; 2]),
+            write: Box::new([[EMPTY; TLB_SIZE]; 2]),
+            gen: 0,
+        }
     }
 
     pub fn flush(&mut self) {
@@ -158,7 +166,10 @@ impl<B: Bus> Cpu<B> {
     pub(crate) fn phys_write8(&mut self, bus: &mut B, addr: u32, v: u8) {
         let addr = addr & self.a20_mask;
         match bus.map_page(addr) {
-            PageMap::Direct { offset, writable: true } if offset + 0x1000 <= bus.memory().len() => {
+            PageMap::Direct {
+                offset,
+                writable: true,
+            } if offset + 0x1000 <= bus.memory().len() => {
                 let host = offset + (addr & 0xFFF) as usize;
                 bus.note_ram_write(host);
                 if self.cache.page_has_code(offset) && self.cache.invalidate_range(host, 1) {
@@ -180,14 +191,19 @@ impl<B: Bus> Cpu<B> {
     /// `user`. Sets accessed and dirty bits as the hardware does.
     fn walk(&mut self, bus: &mut B, lin: u32, access: Access, user: bool) -> Result<Walk> {
         if self.cr0 & CR0_PG == 0 {
-            return Ok(Walk { phys: lin & self.a20_mask, global: false, write_ok: true });
+            return Ok(Walk {
+                phys: lin & self.a20_mask,
+                global: false,
+                write_ok: true,
+            });
         }
         let write = access == Access::Write;
         let pde_addr = (self.cr3 & 0xFFFF_F000) | ((lin >> 20) & 0xFFC);
         let pde = self.phys_read32(bus, pde_addr);
         let fault = |cpu: &mut Self, present: bool| {
             cpu.fault_addr = lin;
-            let code = present as u32 * PF_PRESENT | write as u32 * PF_WRITE | user as u32 * PF_USER;
+            let code =
+                (present as u32 * PF_PRESENT) | (write as u32 * PF_WRITE) | (user as u32 * PF_USER);
             Err(Fault::with_code(Exception::PageFault, code))
         };
         if pde & PTE_P == 0 {
@@ -209,7 +225,11 @@ impl<B: Bus> Cpu<B> {
         if user && !u_ok {
             return fault(self, true);
         }
-        let can_write = if user { w_ok } else { w_ok || self.cr0 & CR0_WP == 0 };
+        let can_write = if user {
+            w_ok
+        } else {
+            w_ok || self.cr0 & CR0_WP == 0
+        };
         if write && !can_write {
             return fault(self, true);
         }
@@ -220,10 +240,18 @@ impl<B: Bus> Cpu<B> {
         if pte & want != want {
             self.phys_write32(bus, pte_addr, pte | want);
         }
-        let phys = if big { (pte & 0xFFC0_0000) | (lin & 0x003F_FFFF) } else { (pte & 0xFFFF_F000) | (lin & 0xFFF) };
+        let phys = if big {
+            (pte & 0xFFC0_0000) | (lin & 0x003F_FFFF)
+        } else {
+            (pte & 0xFFFF_F000) | (lin & 0xFFF)
+        };
         let global = pte & PTE_G != 0 && self.cr4 & CR4_PGE != 0;
         let dirty = pte & PTE_D != 0 || write;
-        Ok(Walk { phys: phys & self.a20_mask, global, write_ok: can_write && dirty })
+        Ok(Walk {
+            phys: phys & self.a20_mask,
+            global,
+            write_ok: can_write && dirty,
+        })
     }
 
     /// Translation without side effects for debuggers: `None` if unmapped.
@@ -254,7 +282,11 @@ impl<B: Bus> Cpu<B> {
         match bus.map_page(w.phys) {
             PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
                 if !self.dbg_data && !self.api_mem_watch {
-                    self.tlb.read[u][slot(lin)] = Entry { page: lin >> 12, global: w.global, host: offset };
+                    self.tlb.read[u][slot(lin)] = Entry {
+                        page: lin >> 12,
+                        global: w.global,
+                        host: offset,
+                    };
                 }
                 Ok(Some(offset + (w.phys & 0xFFF) as usize))
             }
@@ -291,7 +323,12 @@ impl<B: Bus> Cpu<B> {
     /// A read at an explicit privilege (`user = false` for the implicit
     /// supervisor accesses to descriptor tables, the TSS and inner stacks).
     #[inline(never)]
-    pub(crate) fn read_lin_as<const W: u32>(&mut self, bus: &mut B, lin: u32, user: bool) -> Result<u32> {
+    pub(crate) fn read_lin_as<const W: u32>(
+        &mut self,
+        bus: &mut B,
+        lin: u32,
+        user: bool,
+    ) -> Result<u32> {
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, false);
         }
@@ -306,7 +343,11 @@ impl<B: Bus> Cpu<B> {
             match bus.map_page(w.phys) {
                 PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
                     if !self.dbg_data && !self.api_mem_watch {
-                        self.tlb.read[user as usize][slot(a)] = Entry { page: a >> 12, global: w.global, host: offset };
+                        self.tlb.read[user as usize][slot(a)] = Entry {
+                            page: a >> 12,
+                            global: w.global,
+                            host: offset,
+                        };
                     }
                     // Take every byte of the access that lies in this page.
                     let m = bus.memory();
@@ -327,7 +368,13 @@ impl<B: Bus> Cpu<B> {
     }
 
     #[inline(never)]
-    pub(crate) fn write_lin_as<const W: u32>(&mut self, bus: &mut B, lin: u32, v: u32, user: bool) -> Result<()> {
+    pub(crate) fn write_lin_as<const W: u32>(
+        &mut self,
+        bus: &mut B,
+        lin: u32,
+        v: u32,
+        user: bool,
+    ) -> Result<()> {
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, true);
         }
@@ -345,7 +392,10 @@ impl<B: Bus> Cpu<B> {
             let (p, global, write_ok) = walks[i as usize];
             let byte = (v >> (8 * i)) as u8;
             match bus.map_page(p) {
-                PageMap::Direct { offset, writable: true } if offset + 0x1000 <= bus.memory().len() => {
+                PageMap::Direct {
+                    offset,
+                    writable: true,
+                } if offset + 0x1000 <= bus.memory().len() => {
                     let host = offset + (p & 0xFFF) as usize;
                     bus.note_ram_write(host);
                     if self.cache.page_has_code(offset) {
@@ -353,7 +403,11 @@ impl<B: Bus> Cpu<B> {
                             self.stop_block = true;
                         }
                     } else if write_ok && !self.dbg_data && !self.api_mem_watch {
-                        self.tlb.write[user as usize][slot(a)] = Entry { page: a >> 12, global, host: offset };
+                        self.tlb.write[user as usize][slot(a)] = Entry {
+                            page: a >> 12,
+                            global,
+                            host: offset,
+                        };
                     }
                     bus.memory()[host] = byte;
                 }
@@ -402,7 +456,13 @@ impl<B: Bus> Cpu<B> {
     }
 
     #[inline(always)]
-    pub(crate) fn write<const W: u32>(&mut self, bus: &mut B, seg: u8, off: u32, v: u32) -> Result<()> {
+    pub(crate) fn write<const W: u32>(
+        &mut self,
+        bus: &mut B,
+        seg: u8,
+        off: u32,
+        v: u32,
+    ) -> Result<()> {
         let lin = self.linear_w::<W>(seg, off)?;
         self.write_lin::<W>(bus, lin, v)
     }

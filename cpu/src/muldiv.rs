@@ -13,7 +13,8 @@ impl<B: Bus> Cpu<B> {
     #[inline(always)]
     fn set_mul_flags<const W: u32>(&mut self, low: u32, overflow: bool) {
         self.set_szp(W, low);
-        self.eflags = (self.eflags & !(FLAG_CF | FLAG_OF | FLAG_AF)) | overflow as u32 * (FLAG_CF | FLAG_OF);
+        self.eflags = (self.eflags & !(FLAG_CF | FLAG_OF | FLAG_AF))
+            | (overflow as u32 * (FLAG_CF | FLAG_OF));
     }
 }
 
@@ -36,7 +37,11 @@ fn store_wide<B: Bus, const W: u32>(cpu: &mut Cpu<B>, p: u64) {
     }
 }
 
-pub(crate) fn mul<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn mul<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let b = cpu.rm::<W, MEM>(bus, op)? as u64;
     let a = cpu.reg_get::<W>(0) as u64;
     let p = a * b;
@@ -45,7 +50,11 @@ pub(crate) fn mul<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: 
     Ok(())
 }
 
-pub(crate) fn imul1<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn imul1<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let b = sext::<W>(cpu.rm::<W, MEM>(bus, op)?);
     let a = sext::<W>(cpu.reg_get::<W>(0));
     let p = a * b;
@@ -57,8 +66,16 @@ pub(crate) fn imul1<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus
 
 /// IMUL r, r/m (F = RR or RM) and IMUL r, r/m, imm (the immediate in `imm`,
 /// `aux` = 1).
-pub(crate) fn imul2<B: Bus, const W: u32, const F: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
-    let s = if F == RM { cpu.read_ea::<W>(bus, op)? } else { cpu.reg_get::<W>(op.r1) };
+pub(crate) fn imul2<B: Bus, const W: u32, const F: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
+    let s = if F == RM {
+        cpu.read_ea::<W>(bus, op)?
+    } else {
+        cpu.reg_get::<W>(op.r1)
+    };
     let (a, b) = if op.aux != 0 {
         (sext::<W>(s), sext::<W>(op.imm & width_mask(W)))
     } else {
@@ -71,7 +88,11 @@ pub(crate) fn imul2<B: Bus, const W: u32, const F: u8>(cpu: &mut Cpu<B>, bus: &m
     Ok(())
 }
 
-pub(crate) fn div<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn div<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let d = cpu.rm::<W, MEM>(bus, op)? as u64;
     if d == 0 {
         return Err(Fault::DE);
@@ -95,7 +116,11 @@ pub(crate) fn div<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: 
     Ok(())
 }
 
-pub(crate) fn idiv<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn idiv<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let d = sext::<W>(cpu.rm::<W, MEM>(bus, op)?);
     if d == 0 {
         return Err(Fault::DE);

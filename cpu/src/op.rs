@@ -44,7 +44,7 @@ pub(crate) struct Op<B: Bus> {
 
 impl<B: Bus> Clone for Op<B> {
     fn clone(&self) -> Self {
-        Op { ..*self }
+        *self
     }
 }
 impl<B: Bus> Copy for Op<B> {}

@@ -89,8 +89,13 @@ impl Desc {
     pub fn gate_params(&self) -> u32 {
         self.hi & 0x1F
     }
-    pub fn to_segment(&self, selector: u16) -> Segment {
-        Segment { selector, base: self.base(), limit: self.limit(), attr: self.attr() }
+    pub fn to_segment(self, selector: u16) -> Segment {
+        Segment {
+            selector,
+            base: self.base(),
+            limit: self.limit(),
+            attr: self.attr(),
+        }
     }
 }
 
@@ -165,7 +170,15 @@ impl<B: Bus> Cpu<B> {
         }
         if sel & !3 == 0 {
             // A null selector loads; using it faults.
-            self.set_seg(seg, Segment { selector: sel, base: 0, limit: 0, attr: 0 });
+            self.set_seg(
+                seg,
+                Segment {
+                    selector: sel,
+                    base: 0,
+                    limit: 0,
+                    attr: 0,
+                },
+            );
             return Ok(());
         }
         let mut d = self.fetch_desc(bus, sel, gp)?;
@@ -186,13 +199,26 @@ impl<B: Bus> Cpu<B> {
     /// After a return or IRET to an outer level: data segment registers
     /// the new level may not use are nulled.
     pub(crate) fn null_inaccessible_segs(&mut self) {
-        for i in [SegReg::Es as u8, SegReg::Ds as u8, SegReg::Fs as u8, SegReg::Gs as u8] {
+        for i in [
+            SegReg::Es as u8,
+            SegReg::Ds as u8,
+            SegReg::Fs as u8,
+            SegReg::Gs as u8,
+        ] {
             let s = self.seg[i as usize];
             let code = s.attr & 0x18 == 0x18;
             let conforming = code && s.attr & 4 != 0;
             let dpl = ((s.attr >> 5) & 3) as u8;
             if (s.attr & 0x80 == 0 || !conforming) && dpl < self.cpl {
-                self.set_seg(i, Segment { selector: 0, base: 0, limit: 0, attr: 0 });
+                self.set_seg(
+                    i,
+                    Segment {
+                        selector: 0,
+                        base: 0,
+                        limit: 0,
+                        attr: 0,
+                    },
+                );
             }
         }
     }
@@ -212,7 +238,11 @@ pub(crate) fn store_sys_sel<B: Bus, const W: u32, const MEM: bool>(
     op: &Op<B>,
 ) -> Result<()> {
     pm_only(cpu)?;
-    let v = if op.aux == 0 { cpu.ldtr.selector } else { cpu.tr.selector } as u32;
+    let v = if op.aux == 0 {
+        cpu.ldtr.selector
+    } else {
+        cpu.tr.selector
+    } as u32;
     if MEM {
         cpu.write_ea::<16>(bus, op, v)
     } else {
@@ -221,14 +251,23 @@ pub(crate) fn store_sys_sel<B: Bus, const W: u32, const MEM: bool>(
     }
 }
 
-pub(crate) fn lldt<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn lldt<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     pm_only(cpu)?;
     if cpu.cpl != 0 {
         return Err(Fault::GP0);
     }
     let sel = cpu.rm::<16, MEM>(bus, op)? as u16;
     if sel & !3 == 0 {
-        cpu.ldtr = Segment { selector: sel, base: 0, limit: 0, attr: 0 };
+        cpu.ldtr = Segment {
+            selector: sel,
+            base: 0,
+            limit: 0,
+            attr: 0,
+        };
         return Ok(());
     }
     let gp = Exception::GeneralProtection;
@@ -246,7 +285,11 @@ pub(crate) fn lldt<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &
     Ok(())
 }
 
-pub(crate) fn ltr<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn ltr<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     pm_only(cpu)?;
     if cpu.cpl != 0 {
         return Err(Fault::GP0);
@@ -279,7 +322,11 @@ fn probe<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, sel: u16) -> Result<Option<Desc>
     if sel & !3 == 0 || cpu.desc_addr(sel).is_none() {
         return Ok(None);
     }
-    Ok(Some(cpu.fetch_desc(bus, sel, Exception::GeneralProtection)?))
+    Ok(Some(cpu.fetch_desc(
+        bus,
+        sel,
+        Exception::GeneralProtection,
+    )?))
 }
 
 fn visible<B: Bus>(cpu: &Cpu<B>, sel: u16, d: &Desc) -> bool {
@@ -287,19 +334,37 @@ fn visible<B: Bus>(cpu: &Cpu<B>, sel: u16, d: &Desc) -> bool {
 }
 
 /// LAR (aux = 0) / LSL (aux = 1) r, r/m16.
-pub(crate) fn lar_lsl<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn lar_lsl<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     pm_only(cpu)?;
-    let sel = if MEM { cpu.read_ea::<16>(bus, op)? } else { cpu.reg_get::<16>(op.r1) } as u16;
+    let sel = if MEM {
+        cpu.read_ea::<16>(bus, op)?
+    } else {
+        cpu.reg_get::<16>(op.r1)
+    } as u16;
     let lsl = op.aux == 1;
     let ok = match probe(cpu, bus, sel)? {
         Some(d) => {
             let type_ok = d.is_segment()
                 || if lsl {
-                    matches!(d.typ(), TSS16_AVAIL | LDT | TSS16_BUSY | TSS32_AVAIL | TSS32_BUSY)
+                    matches!(
+                        d.typ(),
+                        TSS16_AVAIL | LDT | TSS16_BUSY | TSS32_AVAIL | TSS32_BUSY
+                    )
                 } else {
                     matches!(
                         d.typ(),
-                        TSS16_AVAIL | LDT | TSS16_BUSY | CALL_GATE16 | TASK_GATE | TSS32_AVAIL | TSS32_BUSY | CALL_GATE32
+                        TSS16_AVAIL
+                            | LDT
+                            | TSS16_BUSY
+                            | CALL_GATE16
+                            | TASK_GATE
+                            | TSS32_AVAIL
+                            | TSS32_BUSY
+                            | CALL_GATE32
                     )
                 };
             (type_ok && visible(cpu, sel, &d)).then_some(d)
@@ -318,12 +383,20 @@ pub(crate) fn lar_lsl<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, b
 }
 
 /// VERR (aux = 0) / VERW (aux = 1) r/m16.
-pub(crate) fn verr_verw<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn verr_verw<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     pm_only(cpu)?;
     let sel = cpu.rm::<16, MEM>(bus, op)? as u16;
     let ok = match probe(cpu, bus, sel)? {
         Some(d) if d.is_segment() => {
-            let access = if op.aux == 0 { d.is_data() || d.rw() } else { d.is_data() && d.rw() };
+            let access = if op.aux == 0 {
+                d.is_data() || d.rw()
+            } else {
+                d.is_data() && d.rw()
+            };
             access && visible(cpu, sel, &d)
         }
         _ => false,
@@ -333,7 +406,11 @@ pub(crate) fn verr_verw<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, 
 }
 
 /// ARPL r/m16, r16.
-pub(crate) fn arpl<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn arpl<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     pm_only(cpu)?;
     let d = cpu.rm::<16, MEM>(bus, op)?;
     let s = cpu.reg_get::<16>(op.r1);

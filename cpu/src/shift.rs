@@ -35,14 +35,17 @@ impl<B: Bus> Cpu<B> {
     #[inline(always)]
     fn set_cf_of(&mut self, cf: bool, of: bool) {
         self.materialize_flags();
-        self.eflags = (self.eflags & !(FLAG_CF | FLAG_OF)) | cf as u32 * FLAG_CF | of as u32 * FLAG_OF;
+        self.eflags =
+            (self.eflags & !(FLAG_CF | FLAG_OF)) | (cf as u32 * FLAG_CF) | (of as u32 * FLAG_OF);
     }
 
     /// Sets CF, OF, SF, ZF, PF from a shift; AF is cleared.
     #[inline(always)]
     fn set_shift_flags<const W: u32>(&mut self, res: u32, cf: bool, of: bool) {
         self.set_szp(W, res);
-        self.eflags = (self.eflags & !(FLAG_CF | FLAG_OF | FLAG_AF)) | cf as u32 * FLAG_CF | of as u32 * FLAG_OF;
+        self.eflags = (self.eflags & !(FLAG_CF | FLAG_OF | FLAG_AF))
+            | (cf as u32 * FLAG_CF)
+            | (of as u32 * FLAG_OF);
     }
 }
 
@@ -150,7 +153,10 @@ pub(crate) fn shxd<B: Bus, const LEFT: bool, const W: u32, const MEM: bool, cons
     } else if LEFT {
         // Counts above 16 shift through d:s:d, as P6-family cores do.
         let x = (d as u64) << 32 | (s as u64) << 16 | d as u64;
-        ((x << count >> 32) as u32 & 0xFFFF, (x << (count - 1)) >> 47 & 1 != 0)
+        (
+            (x << count >> 32) as u32 & 0xFFFF,
+            (x << (count - 1)) >> 47 & 1 != 0,
+        )
     } else {
         let x = (d as u64) << 32 | (s as u64) << 16 | d as u64;
         ((x >> count) as u32 & 0xFFFF, (x >> (count - 1)) & 1 != 0)

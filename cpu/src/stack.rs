@@ -50,7 +50,11 @@ impl<B: Bus> Cpu<B> {
     }
 }
 
-pub(crate) fn push_r<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn push_r<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let v = cpu.reg_get::<W>(op.r0);
     cpu.push::<W>(bus, v)
 }
@@ -61,7 +65,11 @@ pub(crate) fn pop_r<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op
     Ok(())
 }
 
-pub(crate) fn push_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn push_m<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let v = cpu.read_ea::<W>(bus, op)?;
     cpu.push::<W>(bus, v)
 }
@@ -78,11 +86,19 @@ pub(crate) fn pop_m<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op
     Ok(())
 }
 
-pub(crate) fn push_i<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn push_i<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.push::<W>(bus, op.imm)
 }
 
-pub(crate) fn push_sreg<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn push_sreg<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let v = cpu.seg[op.r0 as usize].selector as u32;
     if W == 32 {
         // A 32-bit push of a segment register writes only the low word.
@@ -96,7 +112,11 @@ pub(crate) fn push_sreg<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op:
     }
 }
 
-pub(crate) fn pop_sreg<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn pop_sreg<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let (v, sp) = cpu.pop_at::<W>(bus, cpu.regs[4])?;
     cpu.load_seg(bus, op.r0, v as u16)?;
     cpu.regs[4] = sp;
@@ -107,7 +127,11 @@ pub(crate) fn pop_sreg<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: 
     Ok(())
 }
 
-pub(crate) fn pusha<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn pusha<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    _op: &Op<B>,
+) -> Result<()> {
     let mut sp = cpu.regs[4];
     for r in 0..8u8 {
         let v = cpu.reg_get::<W>(r);
@@ -134,7 +158,11 @@ pub(crate) fn popa<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op
     Ok(())
 }
 
-pub(crate) fn pushf<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn pushf<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    _op: &Op<B>,
+) -> Result<()> {
     if cpu.v86() && cpu.iopl() < 3 {
         return Err(crate::fault::Fault::GP0);
     }
@@ -181,7 +209,11 @@ pub(crate) fn enter<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op
     Ok(())
 }
 
-pub(crate) fn leave<B: Bus, const W: u32>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn leave<B: Bus, const W: u32>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    _op: &Op<B>,
+) -> Result<()> {
     let mask = cpu.sp_mask();
     let sp = (cpu.regs[4] & !mask) | (cpu.regs[5] & mask);
     let (v, nsp) = cpu.pop_at::<W>(bus, sp)?;

@@ -36,7 +36,11 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
 ) -> Result<()> {
     let am = width_mask(A);
     let step = W / 8;
-    let delta = if cpu.eflags & FLAG_DF != 0 { step.wrapping_neg() } else { step };
+    let delta = if cpu.eflags & FLAG_DF != 0 {
+        step.wrapping_neg()
+    } else {
+        step
+    };
     if K == INS || K == OUTS {
         cpu.io_allowed(bus, cpu.regs[2] as u16, step)?;
     }

@@ -21,11 +21,21 @@ impl<B: Bus> Cpu<B> {
     /// Switches to the task whose TSS selector is `sel` (`ext` is the EXT
     /// bit for error codes). EIP must already hold the outgoing task's
     /// resume address.
-    pub(crate) fn task_switch(&mut self, bus: &mut B, sel: u16, kind: TaskSwitch, ext: u32) -> Result<()> {
+    pub(crate) fn task_switch(
+        &mut self,
+        bus: &mut B,
+        sel: u16,
+        kind: TaskSwitch,
+        ext: u32,
+    ) -> Result<()> {
         let gp = Exception::GeneralProtection;
         let ts = |s: u16| Fault::with_code(Exception::InvalidTss, (s & !3) as u32 + ext);
         if sel & 4 != 0 || sel & !3 == 0 {
-            return Err(if kind == TaskSwitch::Iret { ts(sel) } else { sel_fault(gp, sel) });
+            return Err(if kind == TaskSwitch::Iret {
+                ts(sel)
+            } else {
+                sel_fault(gp, sel)
+            });
         }
         let nd = self.fetch_desc(bus, sel, gp)?;
         let want_busy = kind == TaskSwitch::Iret;
@@ -35,10 +45,17 @@ impl<B: Bus> Cpu<B> {
             _ => false,
         };
         if nd.is_segment() || !ok_type {
-            return Err(if kind == TaskSwitch::Iret { ts(sel) } else { sel_fault(gp, sel) });
+            return Err(if kind == TaskSwitch::Iret {
+                ts(sel)
+            } else {
+                sel_fault(gp, sel)
+            });
         }
         if !nd.present() {
-            return Err(Fault::with_code(Exception::SegmentNotPresent, (sel & !3) as u32 + ext));
+            return Err(Fault::with_code(
+                Exception::SegmentNotPresent,
+                (sel & !3) as u32 + ext,
+            ));
         }
         let new32 = nd.typ() & 8 != 0;
         if nd.limit() < if new32 { 0x67 } else { 0x2B } {
@@ -64,9 +81,11 @@ impl<B: Bus> Cpu<B> {
         } else {
             ncr3 = self.cr3;
             neip = self.read_sys::<16>(bus, nbase.wrapping_add(0x0E))?;
-            nflags = self.read_sys::<16>(bus, nbase.wrapping_add(0x10))? | (self.eflags & 0xFFFF_0000 & !FLAG_VM);
+            nflags = self.read_sys::<16>(bus, nbase.wrapping_add(0x10))?
+                | (self.eflags & 0xFFFF_0000 & !FLAG_VM);
             for (i, r) in nregs.iter_mut().enumerate() {
-                *r = self.read_sys::<16>(bus, nbase.wrapping_add(0x12 + 2 * i as u32))? | 0xFFFF_0000;
+                *r = self.read_sys::<16>(bus, nbase.wrapping_add(0x12 + 2 * i as u32))?
+                    | 0xFFFF_0000;
             }
             for (i, s) in nsegs.iter_mut().enumerate().take(4) {
                 *s = self.read_sys::<16>(bus, nbase.wrapping_add(0x22 + 2 * i as u32))? as u16;
@@ -91,7 +110,11 @@ impl<B: Bus> Cpu<B> {
                 self.write_sys::<32>(bus, obase.wrapping_add(0x28 + 4 * i as u32), self.regs[i])?;
             }
             for i in 0..6 {
-                self.write_sys::<16>(bus, obase.wrapping_add(0x48 + 4 * i as u32), self.seg[i].selector as u32)?;
+                self.write_sys::<16>(
+                    bus,
+                    obase.wrapping_add(0x48 + 4 * i as u32),
+                    self.seg[i].selector as u32,
+                )?;
             }
         } else {
             self.write_sys::<16>(bus, obase.wrapping_add(0x0E), self.eip)?;
@@ -100,7 +123,11 @@ impl<B: Bus> Cpu<B> {
                 self.write_sys::<16>(bus, obase.wrapping_add(0x12 + 2 * i as u32), self.regs[i])?;
             }
             for i in 0..4 {
-                self.write_sys::<16>(bus, obase.wrapping_add(0x22 + 2 * i as u32), self.seg[i].selector as u32)?;
+                self.write_sys::<16>(
+                    bus,
+                    obase.wrapping_add(0x22 + 2 * i as u32),
+                    self.seg[i].selector as u32,
+                )?;
             }
         }
         let mut nflags = nflags;
@@ -114,7 +141,11 @@ impl<B: Bus> Cpu<B> {
 
         // Commit: TR, CR3, registers, flags; then the segment loads, whose
         // faults belong to the new task.
-        self.tr = Desc { lo: nd.lo, hi: nd.hi | BUSY }.to_segment(sel);
+        self.tr = Desc {
+            lo: nd.lo,
+            hi: nd.hi | BUSY,
+        }
+        .to_segment(sel);
         self.cr0 |= CR0_TS;
         if new32 && self.cr0 & CR0_PG != 0 && ncr3 != self.cr3 {
             self.cr3 = ncr3 & 0xFFFF_F018;
@@ -138,7 +169,12 @@ impl<B: Bus> Cpu<B> {
             seg.selector = s;
             self.seg[i] = seg;
         }
-        self.ldtr = Segment { selector: nldt, base: 0, limit: 0, attr: 0 };
+        self.ldtr = Segment {
+            selector: nldt,
+            base: 0,
+            limit: 0,
+            attr: 0,
+        };
         if nldt & !3 != 0 {
             if nldt & 4 != 0 {
                 return Err(ts(nldt));
@@ -155,7 +191,15 @@ impl<B: Bus> Cpu<B> {
         if self.v86() {
             self.set_cpl(3);
             for (i, &s) in nsegs.iter().enumerate() {
-                self.set_seg(i as u8, Segment { selector: s, base: (s as u32) << 4, limit: 0xFFFF, attr: 0xF3 });
+                self.set_seg(
+                    i as u8,
+                    Segment {
+                        selector: s,
+                        base: (s as u32) << 4,
+                        limit: 0xFFFF,
+                        attr: 0xF3,
+                    },
+                );
             }
             return Ok(());
         }
@@ -166,27 +210,45 @@ impl<B: Bus> Cpu<B> {
         }
         let cd = self.fetch_desc(bus, cs, Exception::InvalidTss)?;
         let cpl = (cs & 3) as u8;
-        if !cd.is_code() || (!cd.conforming() && cd.dpl() != cpl) || (cd.conforming() && cd.dpl() > cpl) {
+        if !cd.is_code()
+            || (!cd.conforming() && cd.dpl() != cpl)
+            || (cd.conforming() && cd.dpl() > cpl)
+        {
             return Err(ts(cs));
         }
         if !cd.present() {
-            return Err(Fault::with_code(Exception::SegmentNotPresent, (cs & !3) as u32 + ext));
+            return Err(Fault::with_code(
+                Exception::SegmentNotPresent,
+                (cs & !3) as u32 + ext,
+            ));
         }
         self.set_cpl(cpl);
         self.set_seg(SegReg::Cs as u8, cd.to_segment(cs));
         let ss = nsegs[SegReg::Ss as usize];
         let ssd = self.fetch_desc(bus, ss, Exception::InvalidTss)?;
-        if ss & !3 == 0 || (ss & 3) as u8 != cpl || !ssd.is_data() || !ssd.rw() || ssd.dpl() != cpl {
+        if ss & !3 == 0 || (ss & 3) as u8 != cpl || !ssd.is_data() || !ssd.rw() || ssd.dpl() != cpl
+        {
             return Err(ts(ss));
         }
         if !ssd.present() {
-            return Err(Fault::with_code(Exception::StackFault, (ss & !3) as u32 + ext));
+            return Err(Fault::with_code(
+                Exception::StackFault,
+                (ss & !3) as u32 + ext,
+            ));
         }
         self.set_seg(SegReg::Ss as u8, ssd.to_segment(ss));
         for i in [SegReg::Es, SegReg::Ds, SegReg::Fs, SegReg::Gs] {
             let s = nsegs[i as usize];
             if s & !3 == 0 {
-                self.set_seg(i as u8, Segment { selector: s, base: 0, limit: 0, attr: 0 });
+                self.set_seg(
+                    i as u8,
+                    Segment {
+                        selector: s,
+                        base: 0,
+                        limit: 0,
+                        attr: 0,
+                    },
+                );
                 continue;
             }
             let d = self.fetch_desc(bus, s, Exception::InvalidTss)?;
@@ -197,7 +259,10 @@ impl<B: Bus> Cpu<B> {
                 return Err(ts(s));
             }
             if !d.present() {
-                return Err(Fault::with_code(Exception::SegmentNotPresent, (s & !3) as u32 + ext));
+                return Err(Fault::with_code(
+                    Exception::SegmentNotPresent,
+                    (s & !3) as u32 + ext,
+                ));
             }
             self.set_seg(i as u8, d.to_segment(s));
         }
@@ -208,7 +273,9 @@ impl<B: Bus> Cpu<B> {
     }
 
     fn set_tss_busy(&mut self, bus: &mut B, sel: u16, busy: bool) -> Result<()> {
-        let Some(addr) = self.desc_addr(sel) else { return Ok(()) };
+        let Some(addr) = self.desc_addr(sel) else {
+            return Ok(());
+        };
         let hi = self.read_sys::<32>(bus, addr.wrapping_add(4))?;
         let hi = if busy { hi | BUSY } else { hi & !BUSY };
         self.write_sys::<32>(bus, addr.wrapping_add(4), hi)

@@ -125,18 +125,26 @@ impl<B: Bus> Cpu<B> {
 
     pub fn remove_watchpoint(&mut self, start: u32, len: u32) {
         let end = start.wrapping_add(len.max(1) - 1);
-        self.watches.memory.retain(|w| !(w.start == start && w.end == end));
+        self.watches
+            .memory
+            .retain(|w| !(w.start == start && w.end == end));
         self.watches_changed();
     }
 
     /// Watches the ports `first..=last`.
     pub fn add_port_watch(&mut self, first: u16, last: u16, access: Access) {
-        self.watches.ports.push(Watch { start: first as u32, end: last as u32, access });
+        self.watches.ports.push(Watch {
+            start: first as u32,
+            end: last as u32,
+            access,
+        });
         self.watches_changed();
     }
 
     pub fn remove_port_watch(&mut self, first: u16, last: u16) {
-        self.watches.ports.retain(|w| !(w.start == first as u32 && w.end == last as u32));
+        self.watches
+            .ports
+            .retain(|w| !(w.start == first as u32 && w.end == last as u32));
         self.watches_changed();
     }
 
@@ -165,12 +173,19 @@ impl<B: Bus> Cpu<B> {
     /// Removes every breakpoint, watchpoint and catch.
     pub fn clear_watches(&mut self) {
         let magic = self.watches.magic;
-        self.watches = Watches { magic, ..Watches::default() };
+        self.watches = Watches {
+            magic,
+            ..Watches::default()
+        };
         self.watches_changed();
     }
 
     pub fn mode(&self) -> CpuMode {
-        CpuMode { protected: self.cr0 & CR0_PE != 0, paging: self.cr0 & CR0_PG != 0, v86: self.eflags & FLAG_VM != 0 }
+        CpuMode {
+            protected: self.cr0 & CR0_PE != 0,
+            paging: self.cr0 & CR0_PG != 0,
+            v86: self.eflags & FLAG_VM != 0,
+        }
     }
 
     fn watches_changed(&mut self) {
@@ -203,7 +218,11 @@ impl<B: Bus> Cpu<B> {
     pub(crate) fn check_memory_watch(&mut self, lin: u32, size: u32, write: bool) {
         let last = lin.wrapping_add(size - 1);
         if self.watches.pending.is_none()
-            && self.watches.memory.iter().any(|w| w.access.matches(write) && lin <= w.end && w.start <= last)
+            && self
+                .watches
+                .memory
+                .iter()
+                .any(|w| w.access.matches(write) && lin <= w.end && w.start <= last)
         {
             self.watches.pending = Some(DebugStop::Watchpoint { linear: lin, write });
         }
@@ -213,7 +232,11 @@ impl<B: Bus> Cpu<B> {
     pub(crate) fn check_port_watch(&mut self, port: u16, write: bool) {
         let p = port as u32;
         if self.watches.pending.is_none()
-            && self.watches.ports.iter().any(|w| w.access.matches(write) && w.start <= p && p <= w.end)
+            && self
+                .watches
+                .ports
+                .iter()
+                .any(|w| w.access.matches(write) && w.start <= p && p <= w.end)
         {
             self.watches.pending = Some(DebugStop::Port { port, write });
         }
@@ -221,7 +244,9 @@ impl<B: Bus> Cpu<B> {
 
     /// Called after an interrupt or exception was delivered.
     pub(crate) fn check_vector(&mut self, vector: u8) {
-        if self.watches.vectors[vector as usize / 64] & (1 << (vector % 64)) != 0 && self.watches.pending.is_none() {
+        if self.watches.vectors[vector as usize / 64] & (1 << (vector % 64)) != 0
+            && self.watches.pending.is_none()
+        {
             self.watches.pending = Some(DebugStop::Interrupt { vector });
         }
     }
@@ -241,7 +266,11 @@ impl<B: Bus> Cpu<B> {
 
 /// `xchg bx, bx`: an exchange that changes nothing, or a stop for the
 /// debugger when the magic breakpoint is on.
-pub(crate) fn magic_xchg<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &crate::op::Op<B>) -> crate::fault::Result<()> {
+pub(crate) fn magic_xchg<B: Bus>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    _op: &crate::op::Op<B>,
+) -> crate::fault::Result<()> {
     if cpu.watches.magic {
         cpu.debug_stop(DebugStop::Magic);
     }

@@ -87,7 +87,12 @@ pub struct Args {
     pub initrd: Option<PathBuf>,
 
     /// Kernel command line for --kernel.
-    #[arg(long, value_name = "CMDLINE", requires = "kernel", default_value = "console=ttyS0,115200")]
+    #[arg(
+        long,
+        value_name = "CMDLINE",
+        requires = "kernel",
+        default_value = "console=ttyS0,115200"
+    )]
     pub append: String,
 
     /// Stop as soon as this text appears on a serial port or debug console (exit status 0).
@@ -139,7 +144,9 @@ pub struct Args {
 
 fn parse_boot(s: &str) -> Result<String, String> {
     if s.is_empty() || !s.chars().all(|c| matches!(c, 'a' | 'c' | 'd')) {
-        return Err(format!("'{s}': use the letters a (floppy), c (hard disk) and d (CD-ROM), e.g. \"ca\""));
+        return Err(format!(
+            "'{s}': use the letters a (floppy), c (hard disk) and d (CD-ROM), e.g. \"ca\""
+        ));
     }
     Ok(s.to_string())
 }
@@ -157,9 +164,13 @@ pub fn parse_port(s: &str) -> Result<u16, String> {
 }
 
 fn parse_debugcon(s: &str) -> Result<(u16, String), String> {
-    let (port, sink) = s.split_once('=').ok_or_else(|| format!("'{s}' should look like 0xe9=stdout"))?;
+    let (port, sink) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' should look like 0xe9=stdout"))?;
     if sink.is_empty() {
-        return Err(format!("'{s}': say where the output goes (stdout, stderr or a file name)"));
+        return Err(format!(
+            "'{s}': say where the output goes (stdout, stderr or a file name)"
+        ));
     }
     Ok((parse_port(port)?, sink.to_string()))
 }
@@ -175,7 +186,10 @@ mod tests {
         assert_eq!(parse_port("233"), Ok(233));
         assert!(parse_port("zz").is_err());
         assert!(parse_port("0x10000").is_err());
-        assert_eq!(parse_debugcon("0x402=out.txt"), Ok((0x402, "out.txt".into())));
+        assert_eq!(
+            parse_debugcon("0x402=out.txt"),
+            Ok((0x402, "out.txt".into()))
+        );
         assert!(parse_debugcon("0x402").is_err());
     }
 }

@@ -8,8 +8,14 @@ use oxbox_machine::{guess_kind, BootDevice, Config, DiskImage, MediaKind, Output
 use crate::cli::Args;
 
 /// Where Debian's packages put the firmware, in order of preference.
-const BIOS_PATHS: &[&str] = &["/usr/share/seabios/bios.bin", "/usr/share/bochs/BIOS-bochs-latest"];
-const VGA_BIOS_PATHS: &[&str] = &["/usr/share/seabios/vgabios-stdvga.bin", "/usr/share/vgabios/vgabios.stdvga.bin"];
+const BIOS_PATHS: &[&str] = &[
+    "/usr/share/seabios/bios.bin",
+    "/usr/share/bochs/BIOS-bochs-latest",
+];
+const VGA_BIOS_PATHS: &[&str] = &[
+    "/usr/share/seabios/vgabios-stdvga.bin",
+    "/usr/share/vgabios/vgabios.stdvga.bin",
+];
 
 fn find(paths: &[&str]) -> Option<PathBuf> {
     paths.iter().map(PathBuf::from).find(|p| p.is_file())
@@ -28,18 +34,31 @@ pub fn system_bios(args: &Args) -> Result<PathBuf, String> {
 
 /// Whether any disk image was given.
 pub fn has_disks(args: &Args) -> bool {
-    args.image.is_some() || args.fda.is_some() || args.fdb.is_some() || args.hda.is_some() || args.hdb.is_some() || args.cdrom.is_some()
+    args.image.is_some()
+        || args.fda.is_some()
+        || args.fdb.is_some()
+        || args.hda.is_some()
+        || args.hdb.is_some()
+        || args.cdrom.is_some()
 }
 
 /// A short name for the window title.
 pub fn guest_name(args: &Args) -> String {
-    [&args.image, &args.fda, &args.hda, &args.cdrom, &args.kernel, &args.rom, &args.bios]
-        .into_iter()
-        .flatten()
-        .next()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "oxbox".into())
+    [
+        &args.image,
+        &args.fda,
+        &args.hda,
+        &args.cdrom,
+        &args.kernel,
+        &args.rom,
+        &args.bios,
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .and_then(|p| p.file_name())
+    .map(|n| n.to_string_lossy().into_owned())
+    .unwrap_or_else(|| "oxbox".into())
 }
 
 /// Builds the configuration; `None` means "no guest given: run the suite".
@@ -54,7 +73,10 @@ pub fn build(args: &Args) -> Result<Option<Config>, Box<dyn std::error::Error>> 
     let mut config = Config::new(rom);
     attach(args, &mut config)?;
     let firmware = args.bios.is_some() || (disks && args.rom.is_none());
-    let vga = args.vga_bios.clone().or_else(|| if firmware { find(VGA_BIOS_PATHS) } else { None });
+    let vga = args
+        .vga_bios
+        .clone()
+        .or_else(|| if firmware { find(VGA_BIOS_PATHS) } else { None });
     if let Some(path) = vga {
         config.vga_rom = read(&path)?;
     }
@@ -92,19 +114,28 @@ pub fn open_output(sink: &str) -> Result<Option<Output>, String> {
         "stdout" => Some(Output::Stdout),
         "stderr" => Some(Output::Stderr),
         "none" => None,
-        path => Some(Output::File(File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?)),
+        path => Some(Output::File(
+            File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?,
+        )),
     })
 }
 
 fn image(path: &Path, kind: MediaKind, args: &Args) -> DiskImage {
-    DiskImage { path: path.to_path_buf(), kind, snapshot: args.snapshot, read_only: false }
+    DiskImage {
+        path: path.to_path_buf(),
+        kind,
+        snapshot: args.snapshot,
+        read_only: false,
+    }
 }
 
 /// Puts the disk images in their drives and sets the boot order.
 fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
     let mut positional = None;
     if let Some(p) = &args.image {
-        let len = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?.len();
+        let len = std::fs::metadata(p)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+            .len();
         positional = Some((p.clone(), guess_kind(p, len)));
     }
     let mut fda = args.fda.clone();
@@ -118,7 +149,10 @@ fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
             MediaKind::CdRom => &mut cdrom,
         };
         if slot.is_some() {
-            return Err(format!("{} would go in a drive that already has an image; use --fda/--hda/--cdrom", p.display()));
+            return Err(format!(
+                "{} would go in a drive that already has an image; use --fda/--hda/--cdrom",
+                p.display()
+            ));
         }
         *slot = Some(p);
         first = Some(kind);
@@ -150,8 +184,14 @@ fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
         .chars()
         .map(|c| match c {
             'a' => BootDevice::Floppy(0),
-            'd' => BootDevice::Ide { channel: 1, slave: false },
-            _ => BootDevice::Ide { channel: 0, slave: false },
+            'd' => BootDevice::Ide {
+                channel: 1,
+                slave: false,
+            },
+            _ => BootDevice::Ide {
+                channel: 0,
+                slave: false,
+            },
         })
         .collect();
     Ok(())

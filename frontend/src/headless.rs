@@ -63,7 +63,10 @@ pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
 
 pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     let n = machine.instruction_count();
-    let cs = machine.cpu().segment(oxbox_machine::cpu::SegReg::Cs).selector;
+    let cs = machine
+        .cpu()
+        .segment(oxbox_machine::cpu::SegReg::Cs)
+        .selector;
     let eip = machine.cpu().eip();
     let code = match end {
         End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
@@ -90,9 +93,12 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
         }
     };
     if stats {
-        let mips = if secs > 0.0 { n as f64 / secs / 1e6 } else { 0.0 };
+        let mips = if secs > 0.0 {
+            n as f64 / secs / 1e6
+        } else {
+            0.0
+        };
         eprintln!("instructions: {n} in {secs:.3} s ({mips:.1} MIPS)");
     }
     code
 }
-

@@ -8,7 +8,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -66,7 +70,12 @@ pub fn encode(width: usize, height: usize, pixels: &[u32]) -> Vec<u8> {
     out
 }
 
-pub fn write(path: &std::path::Path, width: usize, height: usize, pixels: &[u32]) -> std::io::Result<()> {
+pub fn write(
+    path: &std::path::Path,
+    width: usize,
+    height: usize,
+    pixels: &[u32],
+) -> std::io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(&encode(width, height, pixels))
 }

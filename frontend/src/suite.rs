@@ -14,14 +14,20 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     if ROMS.is_empty() {
         return Err("this build has no built-in ROMs; give one with --rom FILE".into());
     }
-    println!("oxbox: no ROM given, running the built-in CPU suite ({} ROMs)", ROMS.len());
+    println!(
+        "oxbox: no ROM given, running the built-in CPU suite ({} ROMs)",
+        ROMS.len()
+    );
     let (mut pass, mut fail, mut bad) = (0, 0, Vec::new());
     for (name, image) in ROMS {
         let mut config = Config::new(image.to_vec());
         config.ram_size = args.memory as usize * 1024 * 1024;
         config.consoles.push((0xE9, Output::Capture));
         let mut machine = Machine::new(config)?;
-        let mut limited = Args { max_instructions: Some(args.max_instructions.unwrap_or(ROM_LIMIT)), ..args.clone() };
+        let mut limited = Args {
+            max_instructions: Some(args.max_instructions.unwrap_or(ROM_LIMIT)),
+            ..args.clone()
+        };
         limited.rom = None;
         let (end, _) = run_machine(&mut machine, &limited);
         let text = String::from_utf8_lossy(machine.captured(0xE9)).into_owned();

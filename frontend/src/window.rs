@@ -8,7 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TryRecvError};
-use minifb::{Key as HostKey, KeyRepeat, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions};
+use minifb::{
+    Key as HostKey, KeyRepeat, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions,
+};
 use oxbox_machine::devices::i8042::Key;
 use oxbox_machine::devices::vga::Frame;
 use oxbox_machine::{Config, Machine, Stop};
@@ -20,7 +22,12 @@ use crate::keymap;
 enum Event {
     Key(Key, bool),
     /// Relative motion and buttons (bit 0 left, 1 right, 2 middle).
-    Mouse { dx: i32, dy: i32, dz: i32, buttons: u8 },
+    Mouse {
+        dx: i32,
+        dy: i32,
+        dz: i32,
+        buttons: u8,
+    },
     Pause(bool),
     Reset,
     Screenshot(PathBuf),
@@ -55,27 +62,36 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let (status_tx, status_rx) = unbounded::<Status>();
     let realtime = !args.no_realtime;
     let print_screen = args.print_screen;
-    let machine = thread::Builder::new().name("machine".into()).spawn(move || {
-        let mut m = Machine::new(config).map_err(|e| e.to_string())?;
-        machine_thread(&mut m, realtime, ev_rx, frame_tx, recycle_rx, status_tx)?;
-        // Closing the window ends the run cleanly: disks flushed first.
-        m.flush_disks().map_err(|e| e.to_string())?;
-        if print_screen {
-            match m.text_screen() {
-                Some(text) => println!("{text}"),
-                None => eprintln!("oxbox: the screen is in a graphics mode"),
+    let machine = thread::Builder::new()
+        .name("machine".into())
+        .spawn(move || {
+            let mut m = Machine::new(config).map_err(|e| e.to_string())?;
+            machine_thread(&mut m, realtime, ev_rx, frame_tx, recycle_rx, status_tx)?;
+            // Closing the window ends the run cleanly: disks flushed first.
+            m.flush_disks().map_err(|e| e.to_string())?;
+            if print_screen {
+                match m.text_screen() {
+                    Some(text) => println!("{text}"),
+                    None => eprintln!("oxbox: the screen is in a graphics mode"),
+                }
             }
-        }
-        Ok::<u8, String>(0)
-    })?;
+            Ok::<u8, String>(0)
+        })?;
 
     let mut window = Window::new(
         &format!("oxbox - {name}"),
         960,
         720,
-        WindowOptions { resize: true, scale: Scale::X1, scale_mode: ScaleMode::AspectRatioStretch, ..WindowOptions::default() },
+        WindowOptions {
+            resize: true,
+            scale: Scale::X1,
+            scale_mode: ScaleMode::AspectRatioStretch,
+            ..WindowOptions::default()
+        },
     )
-    .map_err(|e| format!("cannot open a window: {e}; run with --headless to use oxbox without one"))?;
+    .map_err(|e| {
+        format!("cannot open a window: {e}; run with --headless to use oxbox without one")
+    })?;
     window.set_target_fps(60);
     eprintln!("oxbox: {SHORTCUT_HELP}");
 
@@ -84,7 +100,11 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let mut captured = false;
     let mut last_mouse: Option<(f32, f32)> = None;
     let mut last_buttons = 0u8;
-    let mut status = Status { mips: 0.0, state: "running", message: None };
+    let mut status = Status {
+        mips: 0.0,
+        state: "running",
+        message: None,
+    };
     let mut shot = 0u32;
     while window.is_open() {
         let ctrl = window.is_key_down(HostKey::LeftCtrl) || window.is_key_down(HostKey::RightCtrl);
@@ -143,10 +163,17 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
             let pos = window.get_unscaled_mouse_pos(MouseMode::Pass);
             let wheel = window.get_scroll_wheel().map(|(_, y)| y).unwrap_or(0.0);
             if let Some((x, y)) = pos {
-                let (dx, dy) = last_mouse.map(|(lx, ly)| (x - lx, y - ly)).unwrap_or((0.0, 0.0));
+                let (dx, dy) = last_mouse
+                    .map(|(lx, ly)| (x - lx, y - ly))
+                    .unwrap_or((0.0, 0.0));
                 last_mouse = Some((x, y));
                 if dx != 0.0 || dy != 0.0 || wheel != 0.0 || buttons != last_buttons {
-                    let _ = ev_tx.send(Event::Mouse { dx: dx as i32, dy: -dy as i32, dz: -wheel.signum() as i32, buttons });
+                    let _ = ev_tx.send(Event::Mouse {
+                        dx: dx as i32,
+                        dy: -dy as i32,
+                        dz: -wheel.signum() as i32,
+                        buttons,
+                    });
                 }
             }
             last_buttons = buttons;
@@ -158,7 +185,10 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
             eprintln!("oxbox: {m}");
         }
         let state = if paused { "paused" } else { status.state };
-        window.set_title(&format!("oxbox - {name} - {state} - {:.0} MIPS", status.mips));
+        window.set_title(&format!(
+            "oxbox - {name} - {state} - {:.0} MIPS",
+            status.mips
+        ));
         match frame_rx.try_recv() {
             Ok(f) => {
                 if let Some(old) = current.replace(f) {
@@ -169,7 +199,9 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
             Err(TryRecvError::Empty) => {}
         }
         let drawn = match &current {
-            Some(f) if f.width > 0 && f.height > 0 => window.update_with_buffer(&f.pixels, f.width, f.height).is_ok(),
+            Some(f) if f.width > 0 && f.height > 0 => window
+                .update_with_buffer(&f.pixels, f.width, f.height)
+                .is_ok(),
             _ => false,
         };
         if !drawn {
@@ -178,7 +210,9 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     }
     let _ = ev_tx.send(Event::Quit);
     drop(window);
-    let code = machine.join().map_err(|_| "the machine thread panicked")??;
+    let code = machine
+        .join()
+        .map_err(|_| "the machine thread panicked")??;
     Ok(code)
 }
 
@@ -203,12 +237,21 @@ fn machine_thread(
     loop {
         let mut message = None;
         loop {
-            let ev = if paused { events.recv_timeout(Duration::from_millis(20)).ok() } else { events.try_recv().ok() };
+            let ev = if paused {
+                events.recv_timeout(Duration::from_millis(20)).ok()
+            } else {
+                events.try_recv().ok()
+            };
             let Some(ev) = ev else { break };
             match ev {
                 Event::Quit => return Ok(0),
                 Event::Key(key, down) => m.key_event(key, down),
-                Event::Mouse { dx, dy, dz, buttons } => m.mouse_event(dx, dy, dz, buttons),
+                Event::Mouse {
+                    dx,
+                    dy,
+                    dz,
+                    buttons,
+                } => m.mouse_event(dx, dy, dz, buttons),
                 Event::Pause(p) => {
                     paused = p;
                     (h0, v0) = (Instant::now(), m.virtual_time_ns());
@@ -217,17 +260,21 @@ fn machine_thread(
                 Event::Screenshot(path) => {
                     let mut f = Frame::new();
                     m.render(&mut f);
-                    message = Some(match crate::png::write(&path, f.width, f.height, &f.pixels) {
-                        Ok(()) => format!("screenshot saved to {}", path.display()),
-                        Err(e) => format!("cannot write {}: {e}", path.display()),
-                    });
+                    message = Some(
+                        match crate::png::write(&path, f.width, f.height, &f.pixels) {
+                            Ok(()) => format!("screenshot saved to {}", path.display()),
+                            Err(e) => format!("cannot write {}: {e}", path.display()),
+                        },
+                    );
                 }
             }
         }
         if !paused && state != "stopped" {
             // One slice: at most 10 ms of virtual time.
             match m.run_for(u64::MAX, 10_000_000) {
-                Stop::Yield | Stop::InstructionLimit | Stop::Marker | Stop::Debug(_) => state = "running",
+                Stop::Yield | Stop::InstructionLimit | Stop::Marker | Stop::Debug(_) => {
+                    state = "running"
+                }
                 Stop::Idle => state = "halted",
                 stop @ (Stop::HaltedInterruptsOff | Stop::TripleFault | Stop::DebugExit(_)) => {
                     state = "stopped";
@@ -262,7 +309,14 @@ fn machine_thread(
             count_at_status = n;
             last_status = Instant::now();
             let s = if paused { "paused" } else { state };
-            if status.send(Status { mips, state: s, message }).is_err() {
+            if status
+                .send(Status {
+                    mips,
+                    state: s,
+                    message,
+                })
+                .is_err()
+            {
                 return Ok(0);
             }
         }

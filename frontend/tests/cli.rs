@@ -1,11 +1,16 @@
 //! The `oxbox` binary's contract with scripts: exit statuses and one-line
 //! errors for bad input, never a panic.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::io::Write;
 use std::process::{Command, Output};
 
 fn oxbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oxbox")).args(args).output().expect("oxbox runs")
+    Command::new(env!("CARGO_BIN_EXE_oxbox"))
+        .args(args)
+        .output()
+        .expect("oxbox runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -49,7 +54,10 @@ fn missing_rom_is_a_one_line_error() {
     let o = oxbox(&["--headless", "--rom", "/nonexistent/oxbox.rom"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.starts_with("oxbox: cannot read /nonexistent/oxbox.rom"), "{e}");
+    assert!(
+        e.starts_with("oxbox: cannot read /nonexistent/oxbox.rom"),
+        "{e}"
+    );
     assert_eq!(e.lines().count(), 1, "{e}");
 }
 
@@ -89,7 +97,11 @@ fn debugcon_on_another_port_goes_to_a_file() {
     let arg = format!("0x402={}", out.display());
     let o = oxbox(&["--headless", "--rom", rom.path(), "--debugcon", &arg]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("halted with interrupts disabled"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("halted with interrupts disabled"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read(&out).expect("console file"), b"x");
     let _ = std::fs::remove_file(out);
 }
@@ -98,7 +110,14 @@ fn debugcon_on_another_port_goes_to_a_file() {
 fn instruction_limit_stops_exactly() {
     // jmp $ (spins forever)
     let rom = rom_with(&[0xEB, 0xFE]);
-    let o = oxbox(&["--headless", "--rom", rom.path(), "--max-instructions", "1000", "--stats"]);
+    let o = oxbox(&[
+        "--headless",
+        "--rom",
+        rom.path(),
+        "--max-instructions",
+        "1000",
+        "--stats",
+    ]);
     assert_eq!(o.status.code(), Some(125));
     // The far jump at the reset vector plus 999 spins.
     assert!(stderr(&o).contains("instructions: 1000 "), "{}", stderr(&o));
@@ -126,7 +145,15 @@ fn garbage_code_never_panics_the_host() {
             })
             .collect();
         let rom = rom_with(&code);
-        let o = oxbox(&["--headless", "--rom", rom.path(), "--max-instructions", "200000", "--debugcon", "0xe9=stderr"]);
+        let o = oxbox(&[
+            "--headless",
+            "--rom",
+            rom.path(),
+            "--max-instructions",
+            "200000",
+            "--debugcon",
+            "0xe9=stderr",
+        ]);
         let e = stderr(&o);
         assert!(!e.contains("panicked"), "seed {seed}: {e}");
         assert!(o.status.code().is_some(), "seed {seed} killed by a signal");

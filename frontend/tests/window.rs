@@ -1,6 +1,8 @@
 //! The window, driven the way a user drives it: under Xvfb, keys typed
 //! with xdotool into the window, the screen checked at the end.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,7 +13,12 @@ fn shared() -> PathBuf {
 }
 
 fn have(tool: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 struct Kill(Child);
@@ -23,8 +30,14 @@ impl Drop for Kill {
 }
 
 fn xdotool(display: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new("xdotool").args(args).env("DISPLAY", display).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
@@ -52,20 +65,31 @@ fn keys(display: &str, window: &str, seq: &[&str]) {
 fn freedos_in_a_window_takes_typed_commands() {
     let image = shared().join("guests/freedos-1.44m-com1.img");
     if !image.is_file() || !have("Xvfb") || !have("xdotool") {
-        eprintln!("SKIPPED: needs {} and Xvfb and xdotool (.ci/run installs them)", image.display());
+        eprintln!(
+            "SKIPPED: needs {} and Xvfb and xdotool (.ci/run installs them)",
+            image.display()
+        );
         return;
     }
     let display = format!(":{}", 90 + std::process::id() % 100);
     let _xvfb = Kill(
         Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts"),
     );
     std::thread::sleep(Duration::from_millis(500));
-    let serial = std::env::temp_dir().join(format!("oxbox-window-serial-{}.txt", std::process::id()));
+    let serial =
+        std::env::temp_dir().join(format!("oxbox-window-serial-{}.txt", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxbox"))
         .arg(&image)
         .args(["--snapshot", "--print-screen", "--serial"])
@@ -92,10 +116,18 @@ fn freedos_in_a_window_takes_typed_commands() {
     keys(&display, &window, &["v", "e", "r", "Return"]);
     std::thread::sleep(Duration::from_secs(2));
     // The quit shortcut: Ctrl+Alt+Q.
-    xdotool(&display, &["keydown", "--window", &window, "ctrl", "alt", "q"]);
+    xdotool(
+        &display,
+        &["keydown", "--window", &window, "ctrl", "alt", "q"],
+    );
     std::thread::sleep(Duration::from_millis(100));
-    xdotool(&display, &["keyup", "--window", &window, "q", "alt", "ctrl"]);
-    let exited = wait_for(Duration::from_secs(20), || child.try_wait().ok().flatten().is_some());
+    xdotool(
+        &display,
+        &["keyup", "--window", &window, "q", "alt", "ctrl"],
+    );
+    let exited = wait_for(Duration::from_secs(20), || {
+        child.try_wait().ok().flatten().is_some()
+    });
     if !exited {
         let _ = child.kill();
     }
@@ -109,9 +141,19 @@ fn freedos_in_a_window_takes_typed_commands() {
     }
     let _ = std::fs::remove_file(&serial);
     assert!(exited, "Ctrl+Alt+Q did not close oxbox; stderr: {err}");
-    assert_eq!(child.wait().ok().and_then(|s| s.code()), Some(0), "stderr: {err}");
-    assert!(out.contains("A:\\>ver"), "the typed command is not on the screen:\n{out}");
-    assert!(out.matches("FreeCom version 0.82").count() >= 2, "VER's output is not on the screen:\n{out}");
+    assert_eq!(
+        child.wait().ok().and_then(|s| s.code()),
+        Some(0),
+        "stderr: {err}"
+    );
+    assert!(
+        out.contains("A:\\>ver"),
+        "the typed command is not on the screen:\n{out}"
+    );
+    assert!(
+        out.matches("FreeCom version 0.82").count() >= 2,
+        "VER's output is not on the screen:\n{out}"
+    );
 }
 
 #[test]

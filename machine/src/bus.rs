@@ -113,7 +113,12 @@ impl PcBus {
             pic: Pic::new(),
             pit: Pit::new(),
             cmos,
-            uarts: [Uart::new(COM1), Uart::new(COM2), Uart::new(COM3), Uart::new(COM4)],
+            uarts: [
+                Uart::new(COM1),
+                Uart::new(COM2),
+                Uart::new(COM3),
+                Uart::new(COM4),
+            ],
             pci: PciBus::new(),
             fw_cfg: FwCfg::new(),
             vga: Vga::new(),
@@ -136,12 +141,18 @@ impl PcBus {
     }
 
     pub fn set_a20_latch(&mut self, on: bool) {
-        self.sysctl_a = if on { self.sysctl_a | SYSCTL_A20 } else { self.sysctl_a & !SYSCTL_A20 };
+        self.sysctl_a = if on {
+            self.sysctl_a | SYSCTL_A20
+        } else {
+            self.sysctl_a & !SYSCTL_A20
+        };
     }
 
     /// Virtual time in nanoseconds at instruction count `icount`.
     pub fn time_at(&self, icount: u64) -> u64 {
-        icount.saturating_mul(self.ns_per_insn).saturating_add(self.idle_ns)
+        icount
+            .saturating_mul(self.ns_per_insn)
+            .saturating_add(self.idle_ns)
     }
 
     pub fn now(&self) -> u64 {
@@ -186,7 +197,10 @@ impl PcBus {
             self.kbc.next_deadline(now),
             self.ide.next_deadline(now),
         ];
-        for x in others.into_iter().chain(self.uarts.iter().map(|u| u.next_deadline(now))) {
+        for x in others
+            .into_iter()
+            .chain(self.uarts.iter().map(|u| u.next_deadline(now)))
+        {
             d = match (d, x) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -200,8 +214,10 @@ impl PcBus {
         let irq0 = self.pit.poll_irq0(now);
         self.pic.set_irq_sample(IRQ_PIT, irq0);
         self.pic.set_irq(IRQ_RTC, self.cmos.irq());
-        self.pic.set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
-        self.pic.set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
+        self.pic
+            .set_irq(IRQ_COM1, self.uarts[0].irq() || self.uarts[2].irq());
+        self.pic
+            .set_irq(IRQ_COM2, self.uarts[1].irq() || self.uarts[3].irq());
         self.pic.set_irq(floppy::IRQ, self.floppy.irq());
         self.pic.set_irq(IRQ_KBD, self.kbc.irq1());
         self.pic.set_irq(IRQ_MOUSE, self.kbc.irq12());
@@ -217,7 +233,12 @@ impl PcBus {
         let mut guard = 0;
         while let Some(want) = self.floppy.dma_request() {
             guard += 1;
-            let Some(t) = self.dma.next_transfer(floppy::DMA_CHANNEL, want.min(DMA_RUN)) else { break };
+            let Some(t) = self
+                .dma
+                .next_transfer(floppy::DMA_CHANNEL, want.min(DMA_RUN))
+            else {
+                break;
+            };
             if t.len == 0 || guard > 4096 {
                 break;
             }
@@ -240,7 +261,9 @@ impl PcBus {
                     for i in 0..t.len {
                         let phys = t.addr.wrapping_add(i as u32);
                         self.dma_buf[i] = match self.mem.map_page(phys) {
-                            PageMap::Direct { offset, .. } => self.mem.bytes[offset + (phys & 0xFFF) as usize],
+                            PageMap::Direct { offset, .. } => {
+                                self.mem.bytes[offset + (phys & 0xFFF) as usize]
+                            }
                             PageMap::Mmio => 0xFF,
                         };
                     }
@@ -272,7 +295,9 @@ impl PcBus {
     /// Pages written since tracking restarted, as host offsets.
     pub fn dirty_pages(&self) -> impl Iterator<Item = usize> + '_ {
         self.dirty.iter().enumerate().flat_map(|(i, &w)| {
-            (0..64).filter(move |b| w & (1u64 << b) != 0).map(move |b| (i * 64 + b) << 12)
+            (0..64)
+                .filter(move |b| w & (1u64 << b) != 0)
+                .map(move |b| (i * 64 + b) << 12)
         })
     }
 
@@ -289,7 +314,11 @@ impl PcBus {
         for u in &mut self.uarts {
             *u = Uart::new(u.base());
         }
-        if self.pci.function(oxbox_devices::pci::HOST_BRIDGE_DEVFN).is_some() {
+        if self
+            .pci
+            .function(oxbox_devices::pci::HOST_BRIDGE_DEVFN)
+            .is_some()
+        {
             self.pci = PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, self.vga_rom_bar);
         }
         self.mem.map = self.chipset_map();
@@ -316,7 +345,9 @@ impl PcBus {
         self.floppy
             .flush()
             .map_err(|e| crate::Error::BadConfig(format!("cannot write the floppy image: {e}")))?;
-        self.ide.flush().map_err(|e| crate::Error::BadConfig(format!("cannot write a disk image: {e}")))?;
+        self.ide
+            .flush()
+            .map_err(|e| crate::Error::BadConfig(format!("cannot write a disk image: {e}")))?;
         Ok(())
     }
 
@@ -329,12 +360,17 @@ impl PcBus {
 
     /// The memory map the chipset registers describe.
     pub fn chipset_map(&self) -> MapState {
-        MapState { pam: self.pci.pam_areas(), vga_rom_base: self.pci.vga_rom_base() }
+        MapState {
+            pam: self.pci.pam_areas(),
+            vga_rom_base: self.pci.vga_rom_base(),
+        }
     }
 
     /// The UART for a port, if the port belongs to one.
     fn uart_for(&mut self, port: u16) -> Option<&mut Uart> {
-        self.uarts.iter_mut().find(|u| (u.base()..u.base() + 8).contains(&port))
+        self.uarts
+            .iter_mut()
+            .find(|u| (u.base()..u.base() + 8).contains(&port))
     }
 }
 
@@ -545,7 +581,6 @@ impl PcBus {
         self.refresh_irqs();
         true
     }
-
 }
 
 /// The state of every device and of the bus itself, for snapshots (RAM is

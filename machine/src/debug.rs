@@ -1,7 +1,9 @@
 //! Inspection for debuggers: memory by physical and linear address without
 //! side effects, and disassembly with iced-x86's formatters.
 
-use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, IntelFormatter, NasmFormatter};
+use iced_x86::{
+    Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, IntelFormatter, NasmFormatter,
+};
 use oxbox_cpu::{Bus, PageMap, SegReg};
 
 use crate::Machine;
@@ -45,9 +47,12 @@ impl Machine {
         for (i, b) in buf.iter_mut().enumerate() {
             let a = addr.wrapping_add(i as u32);
             *b = match self.bus.map_page(a) {
-                PageMap::Direct { offset, .. } => {
-                    self.bus.memory().get(offset + (a & 0xFFF) as usize).copied().unwrap_or(0xFF)
-                }
+                PageMap::Direct { offset, .. } => self
+                    .bus
+                    .memory()
+                    .get(offset + (a & 0xFFF) as usize)
+                    .copied()
+                    .unwrap_or(0xFF),
                 PageMap::Mmio => 0xFF,
             };
         }
@@ -72,7 +77,9 @@ impl Machine {
     /// Translates a linear address through the current page tables with no
     /// side effects (no accessed/dirty bits, no fault delivered).
     pub fn linear_to_physical(&mut self, linear: u32) -> Result<u32, Unmapped> {
-        self.cpu.translate_debug(&mut self.bus, linear).ok_or(Unmapped { linear })
+        self.cpu
+            .translate_debug(&mut self.bus, linear)
+            .ok_or(Unmapped { linear })
     }
 
     pub fn read_linear(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Unmapped> {
@@ -135,7 +142,11 @@ impl Machine {
             } else {
                 fmt.format(&instr, &mut text);
             }
-            out.push(Disassembly { address: a, bytes: bytes[..len.min(n)].to_vec(), text });
+            out.push(Disassembly {
+                address: a,
+                bytes: bytes[..len.min(n)].to_vec(),
+                text,
+            });
             a = a.wrapping_add(len as u32);
         }
         out

@@ -34,7 +34,10 @@ pub const FLOPPY_SIZES: [u64; 8] = [
 /// Guesses where an image goes from its name and size: `.iso` is a CD, a
 /// floppy-sized image a floppy, anything else a hard disk.
 pub fn guess_kind(path: &Path, size: u64) -> MediaKind {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
     if ext.as_deref() == Some("iso") {
         MediaKind::CdRom
     } else if FLOPPY_SIZES.contains(&size) {
@@ -57,7 +60,10 @@ impl BlockStore for FileStore {
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.len) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
             return Err(BlockError::OutOfRange);
         }
         self.file.read_exact_at(buf, offset)?;
@@ -68,7 +74,10 @@ impl BlockStore for FileStore {
         if !self.writable {
             return Err(BlockError::ReadOnly);
         }
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.len) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
             return Err(BlockError::OutOfRange);
         }
         self.file.write_all_at(buf, offset)?;
@@ -83,7 +92,11 @@ impl BlockStore for FileStore {
     }
 
     fn box_clone(&self) -> Box<dyn BlockStore + Send> {
-        Box::new(FileStore { file: self.file.clone(), len: self.len, writable: self.writable })
+        Box::new(FileStore {
+            file: self.file.clone(),
+            len: self.len,
+            writable: self.writable,
+        })
     }
 }
 
@@ -102,7 +115,10 @@ impl BlockStore for OverlayStore {
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.len) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
             return Err(BlockError::OutOfRange);
         }
         self.base.read_exact_at(buf, offset)?;
@@ -120,7 +136,10 @@ impl BlockStore for OverlayStore {
     }
 
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), BlockError> {
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.len) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
             return Err(BlockError::OutOfRange);
         }
         let mut pos = 0usize;
@@ -172,33 +191,55 @@ pub fn open(image: &DiskImage) -> Result<Box<dyn BlockStore + Send>, Error> {
         .read(true)
         .write(writable)
         .open(p)
-        .map_err(|source| Error::Io { path: p.clone(), source })?;
-    let len = file.metadata().map_err(|source| Error::Io { path: p.clone(), source })?.len();
+        .map_err(|source| Error::Io {
+            path: p.clone(),
+            source,
+        })?;
+    let len = file
+        .metadata()
+        .map_err(|source| Error::Io {
+            path: p.clone(),
+            source,
+        })?
+        .len();
     let bad = |why: String| Error::BadConfig(format!("{}: {why}", p.display()));
     match image.kind {
         MediaKind::Floppy if !FLOPPY_SIZES.contains(&len) => {
             return Err(bad(format!(
-                "{len} bytes is not a floppy size (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M or 2.88M)"
-            )))
+            "{len} bytes is not a floppy size (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M or 2.88M)"
+        )))
         }
         MediaKind::HardDisk if len == 0 || len % 512 != 0 => {
-            return Err(bad(format!("{len} bytes is not a whole number of 512-byte sectors")))
+            return Err(bad(format!(
+                "{len} bytes is not a whole number of 512-byte sectors"
+            )))
         }
         MediaKind::HardDisk if len > (1 << 41) => return Err(bad("larger than 2 TiB".into())),
         MediaKind::CdRom if len == 0 || len % 2048 != 0 => {
-            return Err(bad(format!("{len} bytes is not a whole number of 2048-byte CD sectors")))
+            return Err(bad(format!(
+                "{len} bytes is not a whole number of 2048-byte CD sectors"
+            )))
         }
         _ => {}
     }
     let file = Arc::new(file);
     Ok(if image.snapshot {
-        Box::new(OverlayStore { base: file, len, blocks: HashMap::new() })
+        Box::new(OverlayStore {
+            base: file,
+            len,
+            blocks: HashMap::new(),
+        })
     } else {
-        Box::new(FileStore { file, len, writable })
+        Box::new(FileStore {
+            file,
+            len,
+            writable,
+        })
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -211,7 +252,12 @@ mod tests {
     #[test]
     fn overlay_keeps_writes_in_memory() {
         let p = temp("ov.img", &vec![7u8; 4096]);
-        let img = DiskImage { path: p.clone(), kind: MediaKind::HardDisk, snapshot: true, read_only: false };
+        let img = DiskImage {
+            path: p.clone(),
+            kind: MediaKind::HardDisk,
+            snapshot: true,
+            read_only: false,
+        };
         let mut s = open(&img).expect("opens");
         s.write_at(510, &[1, 2, 3, 4]).expect("write");
         let mut buf = [0u8; 6];
@@ -222,7 +268,11 @@ mod tests {
         let mut b = [0u8; 1];
         clone.read_at(0, &mut b).expect("read");
         assert_eq!(b[0], 7, "a clone is an independent snapshot");
-        assert_eq!(std::fs::read(&p).expect("file")[510], 7, "the file is untouched");
+        assert_eq!(
+            std::fs::read(&p).expect("file")[510],
+            7,
+            "the file is untouched"
+        );
         assert_eq!(s.write_at(4095, &[0, 0]), Err(BlockError::OutOfRange));
         let _ = std::fs::remove_file(p);
     }
@@ -230,7 +280,12 @@ mod tests {
     #[test]
     fn file_store_writes_through() {
         let p = temp("wt.img", &vec![0u8; 1024]);
-        let img = DiskImage { path: p.clone(), kind: MediaKind::HardDisk, snapshot: false, read_only: false };
+        let img = DiskImage {
+            path: p.clone(),
+            kind: MediaKind::HardDisk,
+            snapshot: false,
+            read_only: false,
+        };
         let mut s = open(&img).expect("opens");
         s.write_at(600, b"hi").expect("write");
         s.flush().expect("flush");
@@ -241,15 +296,48 @@ mod tests {
     #[test]
     fn bad_images_are_clear_errors() {
         let p = temp("odd.img", &[0u8; 1000]);
-        let e = open(&DiskImage { path: p.clone(), kind: MediaKind::HardDisk, snapshot: false, read_only: false });
-        assert!(e.err().map(|e| e.to_string()).unwrap_or_default().contains("512-byte sectors"));
-        let e = open(&DiskImage { path: p.clone(), kind: MediaKind::Floppy, snapshot: false, read_only: false });
-        assert!(e.err().map(|e| e.to_string()).unwrap_or_default().contains("not a floppy size"));
+        let e = open(&DiskImage {
+            path: p.clone(),
+            kind: MediaKind::HardDisk,
+            snapshot: false,
+            read_only: false,
+        });
+        assert!(e
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("512-byte sectors"));
+        let e = open(&DiskImage {
+            path: p.clone(),
+            kind: MediaKind::Floppy,
+            snapshot: false,
+            read_only: false,
+        });
+        assert!(e
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("not a floppy size"));
         let _ = std::fs::remove_file(p);
-        let e = open(&DiskImage { path: "/nonexistent.img".into(), kind: MediaKind::HardDisk, snapshot: true, read_only: false });
-        assert!(e.err().map(|e| e.to_string()).unwrap_or_default().starts_with("cannot read /nonexistent.img"));
+        let e = open(&DiskImage {
+            path: "/nonexistent.img".into(),
+            kind: MediaKind::HardDisk,
+            snapshot: true,
+            read_only: false,
+        });
+        assert!(e
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .starts_with("cannot read /nonexistent.img"));
         assert_eq!(guess_kind(Path::new("x.ISO"), 2048), MediaKind::CdRom);
-        assert_eq!(guess_kind(Path::new("fd.img"), 1_474_560), MediaKind::Floppy);
-        assert_eq!(guess_kind(Path::new("hd.img"), 33_546_240), MediaKind::HardDisk);
+        assert_eq!(
+            guess_kind(Path::new("fd.img"), 1_474_560),
+            MediaKind::Floppy
+        );
+        assert_eq!(
+            guess_kind(Path::new("hd.img"), 33_546_240),
+            MediaKind::HardDisk
+        );
     }
 }

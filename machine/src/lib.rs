@@ -29,10 +29,10 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 pub use bus::{Devices, PcBus};
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
-pub use oxbox_devices::fw_cfg::BootDevice;
 pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
+pub use oxbox_devices::fw_cfg::BootDevice;
 
 /// Default virtual clock: 100 million instructions per virtual second.
 pub const DEFAULT_IPS: u64 = 100_000_000;
@@ -99,7 +99,14 @@ impl Config {
             floppies: [None, None],
             ide: [None, None, None, None],
             boot_order: Vec::new(),
-            rtc_start: DateTime { year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0 },
+            rtc_start: DateTime {
+                year: 2026,
+                month: 1,
+                day: 1,
+                hour: 0,
+                minute: 0,
+                second: 0,
+            },
         }
     }
 }
@@ -107,9 +114,15 @@ impl Config {
 /// A host-side problem: bad file, bad size, bad setting.
 #[derive(Debug)]
 pub enum Error {
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     EmptyRom(PathBuf),
-    RomTooLarge { path: PathBuf, size: u64 },
+    RomTooLarge {
+        path: PathBuf,
+        size: u64,
+    },
     BadConfig(String),
 }
 
@@ -134,16 +147,28 @@ impl std::error::Error for Error {}
 /// multiple of 4 KiB are padded at the front with 0xFF so the last byte
 /// still lands at 0xFFFFF.
 pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
     if meta.len() > MAX_ROM as u64 {
-        return Err(Error::RomTooLarge { path: path.into(), size: meta.len() });
+        return Err(Error::RomTooLarge {
+            path: path.into(),
+            size: meta.len(),
+        });
     }
-    let data = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let data = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
     if data.is_empty() {
         return Err(Error::EmptyRom(path.into()));
     }
     if data.len() > MAX_ROM {
-        return Err(Error::RomTooLarge { path: path.into(), size: data.len() as u64 });
+        return Err(Error::RomTooLarge {
+            path: path.into(),
+            size: data.len() as u64,
+        });
     }
     Ok(pad_rom(data))
 }
@@ -236,8 +261,6 @@ pub struct Snapshot {
     serial_captured: [Vec<u8>; 4],
 }
 
-
-
 impl Machine {
     pub fn new(mut config: Config) -> Result<Self, Error> {
         if config.rom.len() > MAX_ROM || (config.rom.is_empty() && config.linux.is_none()) {
@@ -254,7 +277,10 @@ impl Machine {
         }
         let ram = config.ram_size.div_ceil(4096) * 4096;
         if config.ips == 0 || config.ips > 1_000_000_000 {
-            return Err(Error::BadConfig(format!("instructions per second must be 1 to 10^9, not {}", config.ips)));
+            return Err(Error::BadConfig(format!(
+                "instructions per second must be 1 to 10^9, not {}",
+                config.ips
+            )));
         }
         if config.vga_rom.len() > MAX_ROM {
             return Err(Error::BadConfig(format!(
@@ -266,20 +292,32 @@ impl Machine {
         let mem = memory::Memory::new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
-            bus.vga_rom_bar = vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32;
-            bus.pci = oxbox_devices::pci::PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, bus.vga_rom_bar);
+            bus.vga_rom_bar =
+                vga_rom.len().next_power_of_two() as u32 * (!vga_rom.is_empty()) as u32;
+            bus.pci = oxbox_devices::pci::PciBus::i440fx(
+                oxbox_devices::pci::DEFAULT_LFB_SIZE,
+                bus.vga_rom_bar,
+            );
         }
         attach_disks(&config, &mut bus)?;
         bus.fw_cfg.set_ram_size(ram as u64);
         bus.fw_cfg.set_cpus(1, 1);
-        let e820 = [
-            oxbox_devices::fw_cfg::E820Entry { addr: 0, len: ram as u64, kind: oxbox_devices::fw_cfg::E820_RAM },
-        ];
+        let e820 = [oxbox_devices::fw_cfg::E820Entry {
+            addr: 0,
+            len: ram as u64,
+            kind: oxbox_devices::fw_cfg::E820_RAM,
+        }];
         if let Err(e) = bus.fw_cfg.set_e820(&e820) {
             log::warn!("fw_cfg e820: {e:?}");
         }
-        bus.debug_exit = config.debug_exit_port.map(oxbox_devices::debug_exit::DebugExit::new);
-        bus.consoles = config.consoles.iter().map(|(p, _)| oxbox_devices::debugcon::DebugCon::new(*p)).collect();
+        bus.debug_exit = config
+            .debug_exit_port
+            .map(oxbox_devices::debug_exit::DebugExit::new);
+        bus.consoles = config
+            .consoles
+            .iter()
+            .map(|(p, _)| oxbox_devices::debugcon::DebugCon::new(*p))
+            .collect();
         let mut cpu = Cpu::new(CpuModel::I486);
         cpu.set_a20(config.a20);
         if let Some(boot) = &config.linux {
@@ -316,7 +354,10 @@ impl Machine {
 
     /// Bytes a [`Output::Capture`] serial port (0 = COM1) sent so far.
     pub fn serial_captured(&self, com: usize) -> &[u8] {
-        self.serial_captured.get(com).map(|v| v.as_slice()).unwrap_or(&[])
+        self.serial_captured
+            .get(com)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Feeds bytes to a serial port's receiver (0 = COM1).
@@ -360,7 +401,9 @@ impl Machine {
         if self.baseline == Some(snap.id) {
             let pages: Vec<usize> = self.bus.dirty_pages().collect();
             for off in pages {
-                let end = (off + 4096).min(snap.ram.len()).min(self.bus.mem.bytes.len());
+                let end = (off + 4096)
+                    .min(snap.ram.len())
+                    .min(self.bus.mem.bytes.len());
                 if off < end {
                     self.bus.mem.bytes[off..end].copy_from_slice(&snap.ram[off..end]);
                     self.cpu.invalidate_memory(off, end - off);
@@ -422,7 +465,9 @@ impl Machine {
 
     /// Draws the display as the VGA shows it now.
     pub fn render(&mut self, frame: &mut devices::vga::Frame) {
-        self.bus.vga.render_at(frame, self.bus.time_at(self.cpu.instruction_count()));
+        self.bus
+            .vga
+            .render_at(frame, self.bus.time_at(self.cpu.instruction_count()));
     }
 
     /// The characters on a text-mode screen, one line per row; `None` in
@@ -438,7 +483,11 @@ impl Machine {
 
     /// Bytes a [`Output::Capture`] console received so far.
     pub fn captured(&self, port: u16) -> &[u8] {
-        self.captured.iter().find(|(p, _)| *p == port).map(|(_, v)| v.as_slice()).unwrap_or(&[])
+        self.captured
+            .iter()
+            .find(|(p, _)| *p == port)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Runs until the guest stops or `max_instructions` more have retired.
@@ -464,7 +513,10 @@ impl Machine {
     /// `max_virtual_ns` of virtual time have passed (a real-time front end
     /// paces the guest with this).
     pub fn run_for(&mut self, max_instructions: u64, max_virtual_ns: u64) -> Stop {
-        let target = self.cpu.instruction_count().saturating_add(max_instructions);
+        let target = self
+            .cpu
+            .instruction_count()
+            .saturating_add(max_instructions);
         let t_end = self.virtual_time_ns().saturating_add(max_virtual_ns);
         loop {
             let icount = self.cpu.instruction_count();
@@ -556,8 +608,15 @@ impl Machine {
             if self.scratch.is_empty() {
                 continue;
             }
-            let Some((_, out)) = self.outputs.iter_mut().find(|(p, _)| *p == port) else { continue };
-            watch(&self.marker, &mut self.tail, &mut self.marker_seen, &self.scratch);
+            let Some((_, out)) = self.outputs.iter_mut().find(|(p, _)| *p == port) else {
+                continue;
+            };
+            watch(
+                &self.marker,
+                &mut self.tail,
+                &mut self.marker_seen,
+                &self.scratch,
+            );
             if let Output::Capture = out {
                 match self.captured.iter_mut().find(|(p, _)| *p == port) {
                     Some((_, v)) => v.extend_from_slice(&self.scratch),
@@ -568,13 +627,20 @@ impl Machine {
             }
         }
         for (com, out) in &mut self.serial_outputs {
-            let Some(u) = self.bus.uarts.get_mut(*com) else { continue };
+            let Some(u) = self.bus.uarts.get_mut(*com) else {
+                continue;
+            };
             self.scratch.clear();
             u.drain_output(&mut self.scratch);
             if self.scratch.is_empty() {
                 continue;
             }
-            watch(&self.marker, &mut self.tail, &mut self.marker_seen, &self.scratch);
+            watch(
+                &self.marker,
+                &mut self.tail,
+                &mut self.marker_seen,
+                &self.scratch,
+            );
             if let Output::Capture = out {
                 self.serial_captured[*com].extend_from_slice(&self.scratch);
             } else if let Err(e) = write_out(out, &self.scratch) {
@@ -661,7 +727,17 @@ fn attach_disks(config: &Config, bus: &mut PcBus) -> Result<(), Error> {
             hd_types |= 0xF0 >> (4 * i);
             bus.cmos.set_byte(0x19 + i as u8, 47);
             let [cl, ch] = g.cylinders.to_le_bytes();
-            for (o, v) in [(0, cl), (1, ch), (2, g.heads), (3, 0xFF), (4, 0xFF), (5, 0xC0 | ((g.heads > 8) as u8) << 3), (6, cl), (7, ch), (8, g.sectors)] {
+            for (o, v) in [
+                (0, cl),
+                (1, ch),
+                (2, g.heads),
+                (3, 0xFF),
+                (4, 0xFF),
+                (5, 0xC0 | ((g.heads > 8) as u8) << 3),
+                (6, cl),
+                (7, ch),
+                (8, g.sectors),
+            ] {
                 bus.cmos.set_byte(base + o, v);
             }
             // Translation (register 39h): LBA for disks over 504 MiB.

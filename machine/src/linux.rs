@@ -55,7 +55,10 @@ pub struct LinuxBoot {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })
 }
 
 fn bad(path: &Path, why: &str) -> Error {
@@ -64,9 +67,12 @@ fn bad(path: &Path, why: &str) -> Error {
 
 fn put(mem: &mut [u8], addr: u32, bytes: &[u8]) -> Result<(), Error> {
     let a = addr as usize;
-    let dst = mem
-        .get_mut(a..a + bytes.len())
-        .ok_or_else(|| Error::BadConfig(format!("{} bytes at {addr:#x} do not fit in RAM", bytes.len())))?;
+    let dst = mem.get_mut(a..a + bytes.len()).ok_or_else(|| {
+        Error::BadConfig(format!(
+            "{} bytes at {addr:#x} do not fit in RAM",
+            bytes.len()
+        ))
+    })?;
     dst.copy_from_slice(bytes);
     Ok(())
 }
@@ -83,15 +89,31 @@ fn le32(b: &[u8], o: usize) -> u32 {
 pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(), Error> {
     let image = read(&boot.kernel)?;
     let k = &boot.kernel;
-    if image.len() < 0x1000 || le16(&image, HDR_BOOT_FLAG) != 0xAA55 || &image[HDR_MAGIC..HDR_MAGIC + 4] != b"HdrS" {
-        return Err(bad(k, "not a Linux bzImage (no boot signature or HdrS header)"));
+    if image.len() < 0x1000
+        || le16(&image, HDR_BOOT_FLAG) != 0xAA55
+        || &image[HDR_MAGIC..HDR_MAGIC + 4] != b"HdrS"
+    {
+        return Err(bad(
+            k,
+            "not a Linux bzImage (no boot signature or HdrS header)",
+        ));
     }
     let version = le16(&image, HDR_VERSION);
     if version < 0x0204 {
-        return Err(bad(k, &format!("boot protocol {}.{:02} is too old (need 2.04+)", version >> 8, version & 0xFF)));
+        return Err(bad(
+            k,
+            &format!(
+                "boot protocol {}.{:02} is too old (need 2.04+)",
+                version >> 8,
+                version & 0xFF
+            ),
+        ));
     }
     if image[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH == 0 {
-        return Err(bad(k, "not a bzImage (zImage kernels load low and are not supported)"));
+        return Err(bad(
+            k,
+            "not a bzImage (zImage kernels load low and are not supported)",
+        ));
     }
     let setup_sects = match image[HDR_SETUP_SECTS] {
         0 => 4,
@@ -99,7 +121,10 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
     };
     let pm_offset = (setup_sects + 1) * 512;
     if pm_offset >= image.len() {
-        return Err(bad(k, "truncated: no protected-mode kernel after the setup code"));
+        return Err(bad(
+            k,
+            "truncated: no protected-mode kernel after the setup code",
+        ));
     }
     let ram = bus.mem.ram_size;
     let mem = &mut bus.mem.bytes[..ram];
@@ -119,9 +144,16 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
     zp[BP_ORIG_VIDEO_IS_VGA] = 1;
     zp[BP_ORIG_VIDEO_POINTS] = 16;
 
-    let max_cmdline = if version >= 0x0206 { (le32(&image, HDR_CMDLINE_SIZE) as usize).min(CMDLINE_MAX) } else { 255 };
+    let max_cmdline = if version >= 0x0206 {
+        (le32(&image, HDR_CMDLINE_SIZE) as usize).min(CMDLINE_MAX)
+    } else {
+        255
+    };
     if boot.cmdline.len() > max_cmdline {
-        return Err(Error::BadConfig(format!("kernel command line is {} bytes; this kernel takes at most {max_cmdline}", boot.cmdline.len())));
+        return Err(Error::BadConfig(format!(
+            "kernel command line is {} bytes; this kernel takes at most {max_cmdline}",
+            boot.cmdline.len()
+        )));
     }
     let mut cmd = boot.cmdline.as_bytes().to_vec();
     cmd.push(0);
@@ -138,9 +170,15 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
             Some(a) if a >= kernel_end => {
                 put(mem, a, &initrd)?;
                 zp[HDR_RAMDISK_IMAGE..HDR_RAMDISK_IMAGE + 4].copy_from_slice(&a.to_le_bytes());
-                zp[HDR_RAMDISK_SIZE..HDR_RAMDISK_SIZE + 4].copy_from_slice(&(initrd.len() as u32).to_le_bytes());
+                zp[HDR_RAMDISK_SIZE..HDR_RAMDISK_SIZE + 4]
+                    .copy_from_slice(&(initrd.len() as u32).to_le_bytes());
             }
-            _ => return Err(bad(path, "initrd does not fit in RAM above the kernel; give more memory with -m")),
+            _ => {
+                return Err(bad(
+                    path,
+                    "initrd does not fit in RAM above the kernel; give more memory with -m",
+                ))
+            }
         }
     }
 
@@ -148,7 +186,11 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
         (0, 0x9_FC00, E820_RAM),
         (0x9_FC00, 0x400, E820_RESERVED),
         (0xF_0000, 0x1_0000, E820_RESERVED),
-        (KERNEL_ADDR as u64, ram as u64 - KERNEL_ADDR as u64, E820_RAM),
+        (
+            KERNEL_ADDR as u64,
+            ram as u64 - KERNEL_ADDR as u64,
+            E820_RAM,
+        ),
     ];
     zp[BP_E820_ENTRIES] = e820.len() as u8;
     for (i, (addr, len, typ)) in e820.iter().enumerate() {
@@ -168,7 +210,15 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
     let _ = bus.memory();
     cpu.flush_code_cache();
     cpu.enter_protected_flat(GDT_ADDR, (gdt.len() * 8 - 1) as u16, 0x10, 0x18);
-    cpu.set_segment(SegReg::Cs, Segment { selector: 0x10, base: 0, limit: u32::MAX, attr: 0xC09B });
+    cpu.set_segment(
+        SegReg::Cs,
+        Segment {
+            selector: 0x10,
+            base: 0,
+            limit: u32::MAX,
+            attr: 0xC09B,
+        },
+    );
     cpu.set_eip(KERNEL_ADDR);
     cpu.set_gpr(6, ZERO_PAGE);
     for r in [0, 1, 2, 3, 5, 7] {

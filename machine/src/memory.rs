@@ -40,7 +40,13 @@ impl Memory {
         let mut bytes = vec![0u8; ram_size + rom.len() + vga_rom.len()];
         bytes[ram_size..ram_size + rom.len()].copy_from_slice(rom);
         bytes[ram_size + rom.len()..].copy_from_slice(vga_rom);
-        Memory { bytes, ram_size, rom_len: rom.len(), vga_rom_len: vga_rom.len(), map: MapState::default() }
+        Memory {
+            bytes,
+            ram_size,
+            rom_len: rom.len(),
+            vga_rom_len: vga_rom.len(),
+            map: MapState::default(),
+        }
     }
 
     /// Where the ROM starts below 1 MiB.
@@ -82,13 +88,22 @@ impl Memory {
         let page = phys & !0xFFF;
         if let Some(pam) = self.pam_for(page) {
             if pam.read_ram && (page as usize) < self.ram_size {
-                return PageMap::Direct { offset: page as usize, writable: pam.write_ram };
+                return PageMap::Direct {
+                    offset: page as usize,
+                    writable: pam.write_ram,
+                };
             }
         } else if (page as usize) < self.ram_size && !(0xA_0000..0xC_0000).contains(&page) {
-            return PageMap::Direct { offset: page as usize, writable: true };
+            return PageMap::Direct {
+                offset: page as usize,
+                writable: true,
+            };
         }
         match self.rom_page(page) {
-            Some(offset) => PageMap::Direct { offset, writable: false },
+            Some(offset) => PageMap::Direct {
+                offset,
+                writable: false,
+            },
             None => PageMap::Mmio,
         }
     }
@@ -108,9 +123,10 @@ impl Memory {
     /// The host offset of a physical RAM byte, if it is plain RAM.
     pub fn ram_offset(&self, phys: u32) -> Option<usize> {
         match self.map_page(phys) {
-            PageMap::Direct { offset, writable: true } if offset < self.ram_size => {
-                Some(offset + (phys & 0xFFF) as usize)
-            }
+            PageMap::Direct {
+                offset,
+                writable: true,
+            } if offset < self.ram_size => Some(offset + (phys & 0xFFF) as usize),
             _ => None,
         }
     }
@@ -124,9 +140,27 @@ mod tests {
     fn rom_is_mapped_below_1m_and_4g() {
         let rom: Vec<u8> = (0..0x10000u32).map(|i| i as u8).collect();
         let m = Memory::new(1 << 20, &rom, &[]);
-        assert_eq!(m.map_page(0xF0000), PageMap::Direct { offset: 1 << 20, writable: false });
-        assert_eq!(m.map_page(0xFFFF_F123), PageMap::Direct { offset: (1 << 20) + 0xF000, writable: false });
-        assert_eq!(m.map_page(0x1000), PageMap::Direct { offset: 0x1000, writable: true });
+        assert_eq!(
+            m.map_page(0xF0000),
+            PageMap::Direct {
+                offset: 1 << 20,
+                writable: false
+            }
+        );
+        assert_eq!(
+            m.map_page(0xFFFF_F123),
+            PageMap::Direct {
+                offset: (1 << 20) + 0xF000,
+                writable: false
+            }
+        );
+        assert_eq!(
+            m.map_page(0x1000),
+            PageMap::Direct {
+                offset: 0x1000,
+                writable: true
+            }
+        );
         assert_eq!(m.map_page(0x20_0000), PageMap::Mmio);
         assert_eq!(m.map_page(0xA_0000), PageMap::Mmio);
         assert_eq!(m.map_page(0xC_0000), PageMap::Mmio);
@@ -141,15 +175,39 @@ mod tests {
         // PAM off: ROM reads, writes dropped.
         assert!(!m.write_slow(0xF0010, 1));
         // Write-enable only: reads still from ROM, writes reach RAM.
-        m.map.pam[0] = PamAccess { read_ram: false, write_ram: true };
-        assert!(matches!(m.map_page(0xF0000), PageMap::Direct { writable: false, .. }));
+        m.map.pam[0] = PamAccess {
+            read_ram: false,
+            write_ram: true,
+        };
+        assert!(matches!(
+            m.map_page(0xF0000),
+            PageMap::Direct {
+                writable: false,
+                ..
+            }
+        ));
         assert!(m.write_slow(0xF0010, 0x55));
         // Read-enable too: RAM, writable.
-        m.map.pam[0] = PamAccess { read_ram: true, write_ram: true };
-        assert_eq!(m.map_page(0xF0000), PageMap::Direct { offset: 0xF0000, writable: true });
+        m.map.pam[0] = PamAccess {
+            read_ram: true,
+            write_ram: true,
+        };
+        assert_eq!(
+            m.map_page(0xF0000),
+            PageMap::Direct {
+                offset: 0xF0000,
+                writable: true
+            }
+        );
         assert_eq!(m.bytes[0xF0010], 0x55);
         // The alias below 4 GiB is still ROM.
-        assert_eq!(m.map_page(0xFFFF_0000), PageMap::Direct { offset: (4 << 20) + 0x10000, writable: false });
+        assert_eq!(
+            m.map_page(0xFFFF_0000),
+            PageMap::Direct {
+                offset: (4 << 20) + 0x10000,
+                writable: false
+            }
+        );
     }
 
     #[test]
@@ -158,7 +216,13 @@ mod tests {
         let mut m = Memory::new(1 << 20, &[], &vga);
         assert_eq!(m.map_page(0xFEB0_0000), PageMap::Mmio);
         m.map.vga_rom_base = Some(0xFEB0_0000);
-        assert_eq!(m.map_page(0xFEB0_F000), PageMap::Direct { offset: (1 << 20) + 0xF000, writable: false });
+        assert_eq!(
+            m.map_page(0xFEB0_F000),
+            PageMap::Direct {
+                offset: (1 << 20) + 0xF000,
+                writable: false
+            }
+        );
         assert_eq!(m.map_page(0xFEB1_0000), PageMap::Mmio);
     }
 }

@@ -1,5 +1,7 @@
 //! The inspection API: memory access and disassembly.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use oxbox_machine::{Config, Machine, Syntax};
 
 fn machine_with(code: &[u8]) -> Machine {

@@ -2,6 +2,8 @@
 //! floppy, and the Debian Linux kernel booted directly. Each skips loudly
 //! when the guest or the firmware is not on this machine.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use oxbox_machine::{BootDevice, Config, DiskImage, LinuxBoot, Machine, MediaKind, Output, Stop};
@@ -31,20 +33,31 @@ fn boot_freedos() -> Option<(String, u64)> {
     let rom = oxbox_machine::load_rom(Path::new(SEABIOS)).expect("SeaBIOS loads");
     let mut config = Config::new(rom);
     config.vga_rom = std::fs::read(VGABIOS).expect("VGA BIOS");
-    config.floppies[0] = Some(DiskImage { path: image, kind: MediaKind::Floppy, snapshot: true, read_only: false });
+    config.floppies[0] = Some(DiskImage {
+        path: image,
+        kind: MediaKind::Floppy,
+        snapshot: true,
+        read_only: false,
+    });
     config.boot_order = vec![BootDevice::Floppy(0)];
     config.serial.push((0, Output::Capture));
     let mut m = Machine::new(config).expect("machine");
     m.set_stop_marker(Some(b"DOS-DONE"));
     let stop = m.run(1_000_000_000);
     let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
-    assert_eq!(stop, Stop::Marker, "FreeDOS did not reach DOS-DONE; serial so far:\n{serial}");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "FreeDOS did not reach DOS-DONE; serial so far:\n{serial}"
+    );
     Some((serial, m.instruction_count()))
 }
 
 #[test]
 fn freedos_boots_from_floppy_through_seabios() {
-    let Some((serial, _)) = boot_freedos() else { return };
+    let Some((serial, _)) = boot_freedos() else {
+        return;
+    };
     for want in [
         "DOS-READY",
         "DOS version 7.10",
@@ -55,15 +68,25 @@ fn freedos_boots_from_floppy_through_seabios() {
         "         5 file(s)        112,108 bytes",
         "DOS-DONE",
     ] {
-        assert!(serial.contains(want), "serial output lacks {want:?}:\n{serial}");
+        assert!(
+            serial.contains(want),
+            "serial output lacks {want:?}:\n{serial}"
+        );
     }
 }
 
 #[test]
 fn headless_runs_are_deterministic() {
-    let Some((a, na)) = boot_freedos() else { return };
-    let Some((b, nb)) = boot_freedos() else { return };
-    assert_eq!(na, nb, "the same boot took a different number of instructions");
+    let Some((a, na)) = boot_freedos() else {
+        return;
+    };
+    let Some((b, nb)) = boot_freedos() else {
+        return;
+    };
+    assert_eq!(
+        na, nb,
+        "the same boot took a different number of instructions"
+    );
     assert_eq!(a, b);
 }
 
@@ -86,9 +109,16 @@ fn linux_kernel_boots_directly_to_the_busybox_init() {
     m.set_stop_marker(Some(b"INFO cmdline"));
     let stop = m.run(8_000_000_000);
     let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
-    assert_eq!(stop, Stop::Marker, "Linux did not reach GUEST-READY; serial so far:\n{serial}");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "Linux did not reach GUEST-READY; serial so far:\n{serial}"
+    );
     assert!(serial.contains("GUEST-READY uptime_cs="), "{serial}");
     assert!(serial.contains("INFO kernel 6.1.0-50-686 i686"), "{serial}");
     // The CPU features the kernel found are exactly the ones CPUID claims.
-    assert!(serial.contains("INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov fxsr cpuid"), "{serial}");
+    assert!(
+        serial.contains("INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov fxsr cpuid"),
+        "{serial}"
+    );
 }

@@ -1,6 +1,8 @@
 //! Snapshots: run N, snapshot, run M → state S1 and output O1; restore,
 //! run M again → exactly S1 and O1.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use oxbox_machine::{BootDevice, Config, DiskImage, LinuxBoot, Machine, MediaKind, Output};
@@ -13,7 +15,14 @@ fn guests() -> PathBuf {
 fn state(m: &Machine) -> (u64, Vec<u32>, u32, u32, Vec<u8>, Option<String>) {
     let cpu = m.cpu();
     let regs = (0..8).map(|i| cpu.gpr(i)).collect();
-    (m.instruction_count(), regs, cpu.eip(), cpu.eflags(), m.serial_captured(0).to_vec(), m.text_screen())
+    (
+        m.instruction_count(),
+        regs,
+        cpu.eip(),
+        cpu.eflags(),
+        m.serial_captured(0).to_vec(),
+        m.text_screen(),
+    )
 }
 
 fn memory_digest(m: &mut Machine, len: u32) -> u64 {
@@ -38,7 +47,12 @@ fn freedos_replays_exactly_after_a_restore() {
     }
     let mut config = Config::new(oxbox_machine::load_rom(bios).expect("bios"));
     config.vga_rom = std::fs::read("/usr/share/seabios/vgabios-stdvga.bin").unwrap_or_default();
-    config.floppies[0] = Some(DiskImage { path: image, kind: MediaKind::Floppy, snapshot: true, read_only: false });
+    config.floppies[0] = Some(DiskImage {
+        path: image,
+        kind: MediaKind::Floppy,
+        snapshot: true,
+        read_only: false,
+    });
     config.boot_order = vec![BootDevice::Floppy(0)];
     config.serial.push((0, Output::Capture));
     let mut m = Machine::new(config).expect("machine");
@@ -47,7 +61,10 @@ fn freedos_replays_exactly_after_a_restore() {
     m.run(40_000_000);
     let s1 = state(&m);
     let d1 = memory_digest(&mut m, 16 << 20);
-    assert!(String::from_utf8_lossy(&s1.4).contains("DOS-DONE"), "the run after the snapshot reaches DOS-DONE");
+    assert!(
+        String::from_utf8_lossy(&s1.4).contains("DOS-DONE"),
+        "the run after the snapshot reaches DOS-DONE"
+    );
     m.restore(&snap);
     m.run(40_000_000);
     assert_eq!(state(&m), s1);
@@ -70,7 +87,11 @@ fn restoring_a_big_machine_copies_only_dirty_pages() {
     }
     let mut config = Config::new(Vec::new());
     config.ram_size = 128 << 20;
-    config.linux = Some(LinuxBoot { kernel, initrd: Some(initrd), cmdline: "console=ttyS0 quiet".into() });
+    config.linux = Some(LinuxBoot {
+        kernel,
+        initrd: Some(initrd),
+        cmdline: "console=ttyS0 quiet".into(),
+    });
     config.serial.push((0, Output::Capture));
     let mut m = Machine::new(config).expect("machine");
     m.run(300_000_000);

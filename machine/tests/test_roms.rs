@@ -2,6 +2,8 @@
 //! printed only PASS lines, reached DONE and exited through the debug-exit
 //! port with status 1.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use oxbox_machine::{Config, Machine, Output, Stop};
@@ -27,20 +29,34 @@ fn every_test_rom_passes() {
         .filter(|p| p.extension().is_some_and(|x| x == "bin"))
         .collect();
     roms.sort();
-    assert!(roms.len() >= 3, "expected the project's test ROMs in {}", rom_dir().display());
+    assert!(
+        roms.len() >= 3,
+        "expected the project's test ROMs in {}",
+        rom_dir().display()
+    );
     let mut failures = Vec::new();
     for rom in &roms {
-        let name = rom.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let name = rom
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
         let (stop, text) = run_rom(rom);
         let passes = text.lines().filter(|l| l.starts_with("PASS")).count();
         for l in text.lines().filter(|l| l.starts_with("FAIL")) {
             failures.push(format!("{name}: {l}"));
         }
         if stop != Stop::DebugExit(1) || !text.contains("DONE") || passes == 0 {
-            failures.push(format!("{name}: ended with {stop:?} after {passes} PASS lines; output tail: {:?}",
-                text.lines().rev().take(3).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{name}: ended with {stop:?} after {passes} PASS lines; output tail: {:?}",
+                text.lines().rev().take(3).collect::<Vec<_>>()
+            ));
         }
         println!("{name}: {passes} checks passed");
     }
-    assert!(failures.is_empty(), "ROM failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "ROM failures:\n{}",
+        failures.join("\n")
+    );
 }
