@@ -480,7 +480,9 @@ impl Floppy {
             drives: [Drive::new(), Drive::new(), Drive::new(), Drive::new()],
             dor: 0,
             tdr: 0,
-            rate: RATE_250K,
+            // 500 kbps at power-on: the rate of 1.44M media, so a BIOS that
+            // never programs CCR (the Bochs BIOS) can read the usual disk.
+            rate: RATE_500K,
             phase: Phase::Command,
             cmd: Vec::with_capacity(9),
             result: Vec::with_capacity(10),

@@ -23,16 +23,23 @@ fn present(paths: &[&Path]) -> bool {
     missing.is_empty()
 }
 
+const BOCHS_BIOS: &str = "/usr/share/bochs/BIOS-bochs-latest";
+const LGPL_VGABIOS: &str = "/usr/share/vgabios/vgabios.bin";
+
 /// Boots FreeDOS to its last serial marker; returns the serial output and
 /// the instruction count there.
 fn boot_freedos() -> Option<(String, u64)> {
+    boot_freedos_with(SEABIOS, VGABIOS)
+}
+
+fn boot_freedos_with(bios: &str, vga: &str) -> Option<(String, u64)> {
     let image = guests().join("freedos-1.44m-com1.img");
-    if !present(&[&image, Path::new(SEABIOS), Path::new(VGABIOS)]) {
+    if !present(&[&image, Path::new(bios), Path::new(vga)]) {
         return None;
     }
-    let rom = oxbox_machine::load_rom(Path::new(SEABIOS)).expect("SeaBIOS loads");
+    let rom = oxbox_machine::load_rom(Path::new(bios)).expect("BIOS loads");
     let mut config = Config::new(rom);
-    config.vga_rom = std::fs::read(VGABIOS).expect("VGA BIOS");
+    config.vga_rom = std::fs::read(vga).expect("VGA BIOS");
     config.floppies[0] = Some(DiskImage {
         path: image,
         kind: MediaKind::Floppy,
@@ -73,6 +80,13 @@ fn freedos_boots_from_floppy_through_seabios() {
             "serial output lacks {want:?}:\n{serial}"
         );
     }
+}
+
+#[test]
+fn freedos_boots_from_floppy_through_the_bochs_bios() {
+    let Some((serial, _)) = boot_freedos_with(BOCHS_BIOS, LGPL_VGABIOS) else { return };
+    assert!(serial.contains("DOS version 7.10"), "{serial}");
+    assert!(serial.contains("         5 file(s)        112,108 bytes"), "{serial}");
 }
 
 #[test]
