@@ -108,10 +108,10 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// `stdout`, `stderr`, `none` or a file name.
+/// `stdout` (or QEMU's `stdio`), `stderr`, `none` or a file name.
 pub fn open_output(sink: &str) -> Result<Option<Output>, String> {
     Ok(match sink {
-        "stdout" => Some(Output::Stdout),
+        "stdout" | "stdio" => Some(Output::Stdout),
         "stderr" => Some(Output::Stderr),
         "none" => None,
         path => Some(Output::File(

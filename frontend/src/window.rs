@@ -276,7 +276,12 @@ fn machine_thread(
                     state = "running"
                 }
                 Stop::Idle => state = "halted",
-                stop @ (Stop::HaltedInterruptsOff | Stop::TripleFault | Stop::DebugExit(_)) => {
+                Stop::TripleFault => {
+                    // As on a PC: the shutdown cycle resets the machine.
+                    m.reset();
+                    message = Some("triple fault: the machine was reset".into());
+                }
+                stop @ (Stop::HaltedInterruptsOff | Stop::DebugExit(_)) => {
                     state = "stopped";
                     message = Some(stop.to_string());
                 }
