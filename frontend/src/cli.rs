@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -140,6 +141,12 @@ pub struct Args {
     /// Print the instruction count and speed on stderr at the end.
     #[arg(long)]
     pub stats: bool,
+
+    /// Wait for gdb ("target remote :PORT") on 127.0.0.1:PORT, or on HOST:PORT, and let it
+    /// control the machine from the first instruction (implies --headless; port 0 picks a free
+    /// port). When gdb detaches the guest runs on.
+    #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_gdb_addr)]
+    pub gdb: Option<SocketAddr>,
 }
 
 fn parse_boot(s: &str) -> Result<String, String> {
@@ -161,6 +168,20 @@ pub fn parse_port(s: &str) -> Result<u16, String> {
         t.parse::<u16>()
     };
     v.map_err(|_| format!("'{s}' is not a port number (use e.g. 0xe9, e9h or 233)"))
+}
+
+/// `--gdb`: a port (on the loopback interface), `:PORT`, or `HOST:PORT`.
+fn parse_gdb_addr(s: &str) -> Result<SocketAddr, String> {
+    let t = s.trim();
+    let port = t.strip_prefix(':').unwrap_or(t);
+    if let Ok(p) = port.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], p)));
+    }
+    let bad = || format!("'{s}' is not a port or HOST:PORT (e.g. 1234 or 127.0.0.1:1234)");
+    t.to_socket_addrs()
+        .map_err(|_| bad())?
+        .next()
+        .ok_or_else(bad)
 }
 
 fn parse_debugcon(s: &str) -> Result<(u16, String), String> {
@@ -191,5 +212,23 @@ mod tests {
             Ok((0x402, "out.txt".into()))
         );
         assert!(parse_debugcon("0x402").is_err());
+    }
+
+    #[test]
+    fn gdb_addresses_default_to_loopback() {
+        assert_eq!(
+            parse_gdb_addr("1234"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 1234)))
+        );
+        assert_eq!(
+            parse_gdb_addr(":1234"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 1234)))
+        );
+        assert_eq!(
+            parse_gdb_addr("0.0.0.0:99"),
+            Ok(SocketAddr::from(([0, 0, 0, 0], 99)))
+        );
+        assert!(parse_gdb_addr("99999").is_err());
+        assert!(parse_gdb_addr("nonsense").is_err());
     }
 }

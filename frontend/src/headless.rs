@@ -1,8 +1,10 @@
 //! Headless runs: a ROM or the built-in suite, output to stdout or files,
 //! an exit status a script can test.
 
+use std::net::{SocketAddr, TcpListener};
 use std::time::Instant;
 
+use oxbox_machine::gdb::{self, GdbOutcome};
 use oxbox_machine::{Machine, Stop};
 
 use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
@@ -13,11 +15,20 @@ const SLICE: u64 = 20_000_000;
 
 pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     let Some(config) = crate::config::build(args)? else {
+        if args.gdb.is_some() {
+            return Err("--gdb needs a guest: --rom, --bios, --kernel or a disk image".into());
+        }
         return suite::run(args);
     };
     let mut machine = Machine::new(config)?;
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
-    let (stop, elapsed) = run_machine(&mut machine, args);
+    let (stop, elapsed) = match args.gdb {
+        Some(addr) => match debug_with_gdb(&mut machine, addr, args)? {
+            Some(end) => end,
+            None => return Ok(0),
+        },
+        None => run_machine(&mut machine, args),
+    };
     let code = report(&machine, stop, elapsed, args.stats);
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
@@ -32,6 +43,34 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         }
     }
     Ok(code)
+}
+
+/// Waits for gdb on `addr` and lets it drive the machine. Returns how the
+/// run ended: the guest's own end while gdb watched, or, after gdb
+/// detached, the rest of an ordinary run; `None` when gdb killed it.
+fn debug_with_gdb(
+    machine: &mut Machine,
+    addr: SocketAddr,
+    args: &Args,
+) -> Result<Option<(End, f64)>, Box<dyn std::error::Error>> {
+    let listener =
+        TcpListener::bind(addr).map_err(|e| format!("cannot listen for gdb on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    eprintln!("oxbox: waiting for gdb on {local}");
+    let start = Instant::now();
+    let outcome = gdb::serve_listener(machine, &listener)
+        .map_err(|e| format!("gdb connection on {local}: {e}"))?;
+    match outcome {
+        GdbOutcome::Ended(stop) => Ok(Some((End::Stop(stop), start.elapsed().as_secs_f64()))),
+        GdbOutcome::Killed => {
+            eprintln!("oxbox: killed by gdb");
+            Ok(None)
+        }
+        GdbOutcome::Detached => {
+            eprintln!("oxbox: gdb detached; the guest runs on");
+            Ok(Some(run_machine(machine, args)))
+        }
+    }
 }
 
 /// What ended a headless run.

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
-    let result = if args.headless || !wants_window(&args) {
+    let result = if args.headless || args.gdb.is_some() || !wants_window(&args) {
         headless::run(&args)
     } else {
         run_window(&args)
