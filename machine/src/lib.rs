@@ -19,6 +19,7 @@ mod disk;
 pub mod gdb;
 mod linux;
 mod memory;
+mod multiboot;
 
 use std::fmt;
 use std::fs::File;

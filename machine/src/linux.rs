@@ -46,7 +46,8 @@ const LOADFLAG_CAN_USE_HEAP: u8 = 0b1000_0000;
 const E820_RAM: u32 = 1;
 const E820_RESERVED: u32 = 2;
 
-/// What to boot.
+/// What to boot with `--kernel`: a Linux bzImage or a Multiboot kernel
+/// (for Multiboot, `initrd` is a comma-separated module list).
 #[derive(Clone, Debug)]
 pub struct LinuxBoot {
     pub kernel: PathBuf,
@@ -89,13 +90,16 @@ fn le32(b: &[u8], o: usize) -> u32 {
 pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(), Error> {
     let image = read(&boot.kernel)?;
     let k = &boot.kernel;
-    if image.len() < 0x1000
-        || le16(&image, HDR_BOOT_FLAG) != 0xAA55
-        || &image[HDR_MAGIC..HDR_MAGIC + 4] != b"HdrS"
-    {
+    let linux = image.len() >= 0x1000
+        && le16(&image, HDR_BOOT_FLAG) == 0xAA55
+        && &image[HDR_MAGIC..HDR_MAGIC + 4] == b"HdrS";
+    if !linux {
+        if let Some(hdr) = crate::multiboot::find_header(&image) {
+            return crate::multiboot::load(boot, &image, hdr, cpu, bus);
+        }
         return Err(bad(
             k,
-            "not a Linux bzImage (no boot signature or HdrS header)",
+            "neither a Linux bzImage (no HdrS header) nor a Multiboot kernel",
         ));
     }
     let version = le16(&image, HDR_VERSION);
