@@ -47,6 +47,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub hdb: Option<PathBuf>,
 
+    /// Hard disk image on the secondary IDE master.
+    #[arg(long, value_name = "FILE", conflicts_with = "cdrom")]
+    pub hdc: Option<PathBuf>,
+
+    /// Hard disk image on the secondary IDE slave.
+    #[arg(long, value_name = "FILE")]
+    pub hdd: Option<PathBuf>,
+
     /// CD-ROM image (ISO) on the secondary IDE master.
     #[arg(long, value_name = "FILE")]
     pub cdrom: Option<PathBuf>,
@@ -79,11 +87,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub vga_bios: Option<PathBuf>,
 
-    /// Linux kernel (bzImage) to boot directly, without firmware.
+    /// Kernel to boot directly, without firmware: a Linux bzImage or a Multiboot (v1) kernel.
     #[arg(long, value_name = "FILE")]
     pub kernel: Option<PathBuf>,
 
-    /// Initial ramdisk for --kernel.
+    /// Initial ramdisk for a Linux --kernel; for a Multiboot kernel, modules separated by commas.
     #[arg(long, value_name = "FILE", requires = "kernel")]
     pub initrd: Option<PathBuf>,
 

@@ -39,6 +39,8 @@ pub fn has_disks(args: &Args) -> bool {
         || args.fdb.is_some()
         || args.hda.is_some()
         || args.hdb.is_some()
+        || args.hdc.is_some()
+        || args.hdd.is_some()
         || args.cdrom.is_some()
 }
 
@@ -169,7 +171,16 @@ fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
     if let Some(p) = &args.hdb {
         config.ide[1] = Some(image(p, MediaKind::HardDisk, args));
     }
+    if let Some(p) = &args.hdc {
+        config.ide[2] = Some(image(p, MediaKind::HardDisk, args));
+    }
+    if let Some(p) = &args.hdd {
+        config.ide[3] = Some(image(p, MediaKind::HardDisk, args));
+    }
     if let Some(p) = &cdrom {
+        if config.ide[2].is_some() {
+            return Err("the CD-ROM and --hdc both want the secondary master".into());
+        }
         config.ide[2] = Some(image(p, MediaKind::CdRom, args));
     }
     let letters = match (&args.boot, first) {
