@@ -84,9 +84,14 @@ fn freedos_boots_from_floppy_through_seabios() {
 
 #[test]
 fn freedos_boots_from_floppy_through_the_bochs_bios() {
-    let Some((serial, _)) = boot_freedos_with(BOCHS_BIOS, LGPL_VGABIOS) else { return };
+    let Some((serial, _)) = boot_freedos_with(BOCHS_BIOS, LGPL_VGABIOS) else {
+        return;
+    };
     assert!(serial.contains("DOS version 7.10"), "{serial}");
-    assert!(serial.contains("         5 file(s)        112,108 bytes"), "{serial}");
+    assert!(
+        serial.contains("         5 file(s)        112,108 bytes"),
+        "{serial}"
+    );
 }
 
 #[test]
@@ -122,18 +127,37 @@ fn linux_kernel_boots_directly_and_runs_every_workload() {
     }
     let mut config = Config::new(Vec::new());
     config.ram_size = 128 << 20;
-    config.linux = Some(LinuxBoot { kernel, initrd: Some(initrd), cmdline: "console=ttyS0".into() });
+    config.linux = Some(LinuxBoot {
+        kernel,
+        initrd: Some(initrd),
+        cmdline: "console=ttyS0".into(),
+    });
     config.serial.push((0, Output::Capture));
     let mut m = Machine::new(config).expect("machine");
     m.set_stop_marker(Some(b"GUEST-DONE"));
     let stop = m.run(40_000_000_000);
     let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
-    let tail: String = serial.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-    assert_eq!(stop, Stop::Marker, "Linux did not reach GUEST-DONE; serial tail:\n{tail}");
+    let tail: String = serial
+        .lines()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "Linux did not reach GUEST-DONE; serial tail:\n{tail}"
+    );
     assert!(serial.contains("GUEST-READY uptime_cs="), "{tail}");
     assert!(serial.contains("INFO kernel 6.1.0-50-686 i686"), "{tail}");
     // The CPU features the kernel found are exactly the ones CPUID claims.
-    assert!(serial.contains("INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov fxsr cpuid"), "{tail}");
+    assert!(
+        serial.contains("INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov fxsr cpuid"),
+        "{tail}"
+    );
     for (item, result) in RESULTS {
         let line = serial
             .lines()
@@ -141,4 +165,89 @@ fn linux_kernel_boots_directly_and_runs_every_workload() {
             .unwrap_or_else(|| panic!("no BENCH-END line for {item}:\n{tail}"));
         assert!(line.ends_with(result), "{item}: {line} (expected {result})");
     }
+}
+
+/// Types a line on the PS/2 keyboard (lowercase letters, digits, space,
+/// '.', Enter), letting the guest take each key.
+fn type_line(m: &mut Machine, text: &str) {
+    use oxbox_machine::devices::i8042::Key;
+    for c in text.chars().chain(std::iter::once('\n')) {
+        let key = match c {
+            'a'..='z' => Key::ALL
+                .iter()
+                .copied()
+                .find(|k| format!("{k:?}").eq_ignore_ascii_case(&c.to_string())),
+            ' ' => Some(Key::Space),
+            '.' => Some(Key::Period),
+            '\n' => Some(Key::Enter),
+            _ => None,
+        }
+        .expect("a key for every character");
+        m.key_event(key, true);
+        m.run(2_000_000);
+        m.key_event(key, false);
+        m.run(2_000_000);
+    }
+}
+
+/// Boots FreeDOS from a copy of the floppy, copies a file at the prompt,
+/// and returns the image bytes after the machine flushed its disks.
+fn freedos_copy_file(snapshot: bool) -> Option<(Vec<u8>, Vec<u8>)> {
+    let original = guests().join("freedos-1.44m-com1.img");
+    if !present(&[&original, Path::new(SEABIOS), Path::new(VGABIOS)]) {
+        return None;
+    }
+    let copy = std::env::temp_dir().join(format!(
+        "oxbox-fd-write-{}-{snapshot}.img",
+        std::process::id()
+    ));
+    std::fs::copy(&original, &copy).expect("copy the floppy");
+    let before = std::fs::read(&copy).expect("read the copy");
+    let mut config = Config::new(oxbox_machine::load_rom(Path::new(SEABIOS)).expect("bios"));
+    config.vga_rom = std::fs::read(VGABIOS).expect("VGA BIOS");
+    config.floppies[0] = Some(DiskImage {
+        path: copy.clone(),
+        kind: MediaKind::Floppy,
+        snapshot,
+        read_only: false,
+    });
+    config.boot_order = vec![BootDevice::Floppy(0)];
+    config.serial.push((0, Output::Capture));
+    let mut m = Machine::new(config).expect("machine");
+    m.set_stop_marker(Some(b"DOS-DONE"));
+    assert_eq!(m.run(1_000_000_000), Stop::Marker);
+    m.set_stop_marker(None);
+    m.run(50_000_000);
+    type_line(&mut m, "copy readme.txt new.txt");
+    m.run(200_000_000);
+    let screen = m.text_screen().unwrap_or_default();
+    assert!(
+        screen.contains("readme.txt => new.txt"),
+        "COPY did not run:\n{screen}"
+    );
+    m.flush_disks().expect("flush");
+    drop(m);
+    let after = std::fs::read(&copy).expect("read the copy");
+    let _ = std::fs::remove_file(&copy);
+    Some((before, after))
+}
+
+#[test]
+fn guest_writes_reach_the_floppy_image() {
+    let Some((before, after)) = freedos_copy_file(false) else {
+        return;
+    };
+    assert_ne!(before, after, "the image did not change");
+    assert!(
+        after.windows(11).any(|w| w == b"NEW     TXT"),
+        "no NEW.TXT directory entry on the image"
+    );
+}
+
+#[test]
+fn snapshot_mode_leaves_the_image_untouched() {
+    let Some((before, after)) = freedos_copy_file(true) else {
+        return;
+    };
+    assert!(before == after, "--snapshot must not write the image");
 }
