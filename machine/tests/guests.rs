@@ -251,3 +251,83 @@ fn snapshot_mode_leaves_the_image_untouched() {
     };
     assert!(before == after, "--snapshot must not write the image");
 }
+
+/// Builds an El Torito ISO of the Linux guest with Debian's isolinux and
+/// xorriso and boots it from the IDE CD-ROM through SeaBIOS.
+#[test]
+fn linux_iso_boots_from_the_cdrom() {
+    let kernel = guests().join("vmlinuz-686");
+    let initrd = guests().join("initramfs.cpio.gz");
+    let isolinux = Path::new("/usr/lib/ISOLINUX/isolinux.bin");
+    let ldlinux = Path::new("/usr/lib/syslinux/modules/bios/ldlinux.c32");
+    let have_xorriso = std::process::Command::new("xorriso")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_xorriso
+        || !present(&[
+            &kernel,
+            &initrd,
+            isolinux,
+            ldlinux,
+            Path::new(SEABIOS),
+            Path::new(VGABIOS),
+        ])
+    {
+        eprintln!("SKIPPED: needs xorriso, isolinux and syslinux-common (.ci/run installs them)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("oxbox-iso-{}", std::process::id()));
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("isolinux")).expect("iso tree");
+    std::fs::copy(isolinux, root.join("isolinux/isolinux.bin")).expect("isolinux.bin");
+    std::fs::copy(ldlinux, root.join("isolinux/ldlinux.c32")).expect("ldlinux.c32");
+    std::fs::copy(&kernel, root.join("vmlinuz")).expect("kernel");
+    std::fs::copy(&initrd, root.join("initrd.gz")).expect("initrd");
+    std::fs::write(
+        root.join("isolinux/isolinux.cfg"),
+        "SERIAL 0 115200\nPROMPT 0\nDEFAULT linux\nLABEL linux\n  KERNEL /vmlinuz\n  \
+         APPEND initrd=/initrd.gz console=ttyS0,115200 cryptomgr.notests=1 quiet\n",
+    )
+    .expect("isolinux.cfg");
+    let iso = dir.join("guest.iso");
+    let made = std::process::Command::new("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-o"])
+        .arg(&iso)
+        .args([
+            "-b",
+            "isolinux/isolinux.bin",
+            "-c",
+            "isolinux/boot.cat",
+            "-no-emul-boot",
+        ])
+        .args(["-boot-load-size", "4", "-boot-info-table"])
+        .arg(&root)
+        .output()
+        .expect("xorriso runs");
+    assert!(
+        made.status.success(),
+        "xorriso failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut config = Config::new(oxbox_machine::load_rom(Path::new(SEABIOS)).expect("bios"));
+    config.vga_rom = std::fs::read(VGABIOS).expect("VGA BIOS");
+    config.ram_size = 128 << 20;
+    config.ide[2] = Some(DiskImage {
+        path: iso,
+        kind: MediaKind::CdRom,
+        snapshot: false,
+        read_only: true,
+    });
+    config.boot_order = vec![BootDevice::Ide {
+        channel: 1,
+        slave: false,
+    }];
+    config.serial.push((0, Output::Capture));
+    let mut m = Machine::new(config).expect("machine");
+    m.set_stop_marker(Some(b"GUEST-READY"));
+    let stop = m.run(10_000_000_000);
+    let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(stop, Stop::Marker, "no GUEST-READY from the CD:\n{serial}");
+}
