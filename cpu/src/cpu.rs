@@ -141,6 +141,9 @@ pub struct Cpu<B: Bus> {
     pub(crate) halted: bool,
     /// Interrupts are not taken while `icount` equals this (after STI, MOV SS).
     pub(crate) irq_shadow: u64,
+    /// MOV SS or POP SS just ran: a single-step trap waits one more
+    /// instruction, as the SDM specifies.
+    pub(crate) ss_shadow: bool,
     /// Set by handlers to end the current block after this op.
     pub(crate) stop_block: bool,
     /// Why `run` must return after the current op, if it must.
@@ -203,6 +206,7 @@ impl<B: Bus> Cpu<B> {
             a20_mask: u32::MAX,
             halted: false,
             irq_shadow: u64::MAX,
+            ss_shadow: false,
             stop_block: false,
             exit: None,
             model,

@@ -30,6 +30,7 @@ pub(crate) fn mov_sreg_load<B: Bus, const MEM: bool>(
     cpu.load_seg(bus, op.r0, v as u16)?;
     if op.r0 == SegReg::Ss as u8 {
         cpu.irq_shadow = cpu.icount;
+        cpu.ss_shadow = true;
         cpu.stop_block = true;
     }
     Ok(())

@@ -172,6 +172,7 @@ impl<B: Bus> Cpu<B> {
         }
         self.stop_block = false;
         self.dbg_hits = 0;
+        self.ss_shadow = false;
         self.eip = start.wrapping_add(op.len as u32);
         if !self.code32() {
             self.eip &= 0xFFFF;
@@ -190,7 +191,7 @@ impl<B: Bus> Cpu<B> {
             dr6 |= self.dbg_hits;
             self.dbg_hits = 0;
         }
-        if trap {
+        if trap && !std::mem::take(&mut self.ss_shadow) {
             dr6 |= crate::debug::DR6_BS;
         }
         if dr6 != 0 && self.exit.is_none() {

@@ -122,6 +122,7 @@ pub(crate) fn pop_sreg<B: Bus, const W: u32>(
     cpu.regs[4] = sp;
     if op.r0 == SS {
         cpu.irq_shadow = cpu.icount;
+        cpu.ss_shadow = true;
         cpu.stop_block = true;
     }
     Ok(())
