@@ -43,6 +43,8 @@
 //! 1.6449240668982423 (3 ulps away); the other printed values are the same
 //! in both models. glibc's printf (static in busybox) converts exactly.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use oxbox_machine::{Config, LinuxBoot, Machine, Output, Stop};

@@ -14,6 +14,8 @@
 //! 1 ulp off the correctly rounded reference (the SDM's accuracy bound; C1
 //! is then not compared).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
