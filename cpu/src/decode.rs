@@ -111,6 +111,10 @@ fn allowed(i: &Instruction) -> bool {
                 | CpuidFeature::SEP
                 | CpuidFeature::MULTIBYTENOP
                 | CpuidFeature::PAUSE
+                | CpuidFeature::MMX
+                | CpuidFeature::SSE
+                | CpuidFeature::SSE2
+                | CpuidFeature::CLFSH
         )
     })
 }
@@ -214,6 +218,14 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
             system::ud::<B>
         } else {
             crate::x87::select::<B>(i, &mut op)
+        }
+    } else if crate::simd::handles(i) {
+        // MMX, SSE, SSE2, CLFLUSH (before the generic table: MOVSD and
+        // CMPSD share mnemonics with the string instructions).
+        if i.has_lock_prefix() {
+            system::ud::<B>
+        } else {
+            crate::simd::select::<B>(i, &mut op)
         }
     } else if let Some(h) = legacy_alias::<B>(i, &mut op) {
         // Newer encodings that older processors execute as something else.

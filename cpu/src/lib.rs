@@ -27,6 +27,7 @@ mod muldiv;
 mod op;
 mod segment;
 mod shift;
+mod simd;
 mod snapshot;
 mod stack;
 mod string;

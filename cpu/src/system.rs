@@ -106,8 +106,9 @@ pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resu
     let word = |i: usize| u32::from_le_bytes([VENDOR[i], VENDOR[i + 1], VENDOR[i + 2], VENDOR[i + 3]]);
     let (a, b, c, d) = match cpu.regs[0] {
         0 => (1, word(0), word(8), word(4)),
-        // Family 6, model 3, stepping 3: a P6-class core.
-        1 => (0x0000_0633, 0, 0, FEATURES | cpu.fpu_cpuid_bits()),
+        // Family 6, model 3, stepping 3: a P6-class core. EBX[15:8]: the
+        // CLFLUSH line size in qwords (64 bytes).
+        1 => (0x0000_0633, 0x0000_0800, 0, FEATURES | cpu.fpu_cpuid_bits()),
         _ => (0, 0, 0, 0),
     };
     cpu.regs[0] = a;
@@ -312,15 +313,16 @@ impl<B: Bus> Cpu<B> {
         CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | self.fpu_cr4_bits()
     }
 
-    /// CPUID feature bits contributed by the FPU/SIMD units once present:
-    /// the x87 (bit 0) and FXSAVE/FXRSTOR (bit 24).
+    /// CPUID feature bits contributed by the FPU/SIMD units: the x87
+    /// (bit 0), CLFLUSH (19), MMX (23), FXSAVE/FXRSTOR (24), SSE (25),
+    /// SSE2 (26).
     pub(crate) fn fpu_cpuid_bits(&self) -> u32 {
-        (1 << 0) | (1 << 24)
+        (1 << 0) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26)
     }
 
-    /// CR4.OSFXSR goes with FXSR (it changes nothing until SSE exists).
+    /// CR4.OSFXSR and CR4.OSXMMEXCPT go with FXSR and SSE.
     pub(crate) fn fpu_cr4_bits(&self) -> u32 {
-        crate::cpu::CR4_OSFXSR
+        crate::cpu::CR4_OSFXSR | crate::simd::CR4_OSXMMEXCPT
     }
 }
 

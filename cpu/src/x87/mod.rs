@@ -62,6 +62,9 @@ pub(crate) struct Fpu {
     /// FERR# asserted (NE = 0 and an unmasked exception was met by a
     /// waiting instruction); drops when ES is cleared.
     pub ferr: bool,
+    /// XMM0-7 and MXCSR (kept here so FXSAVE/FXRSTOR and snapshots see
+    /// them; FNINIT leaves them alone).
+    pub sse: crate::simd::SseState,
 }
 
 impl Default for Fpu {
@@ -86,6 +89,7 @@ impl Fpu {
             fdp: 0,
             fds: 0,
             ferr: false,
+            sse: crate::simd::SseState::new(),
         }
     }
 

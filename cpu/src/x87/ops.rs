@@ -67,7 +67,7 @@ impl<B: Bus> Cpu<B> {
     /// Prologue of the waiting instructions: #NM, then a pending unmasked
     /// exception.
     #[inline(always)]
-    fn fpu_wait(&mut self) -> Result<()> {
+    pub(crate) fn fpu_wait(&mut self) -> Result<()> {
         self.fpu_nowait()?;
         if self.fpu.sw & SW_ES != 0 {
             self.fpu_pending()?;
@@ -1225,8 +1225,8 @@ pub(crate) fn frstor<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op:
     Ok(())
 }
 
-/// FXSAVE: the 512-byte image (16-byte aligned). MXCSR reads as its
-/// reset value until SSE exists; the XMM area is not written.
+/// FXSAVE: the 512-byte image (16-byte aligned) with MXCSR, MXCSR_MASK
+/// and XMM0-7; bytes 288-511 are not written.
 pub(crate) fn fxsave<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
     cpu.fpu_nowait()?;
     let off = cpu.ea(op);
@@ -1235,7 +1235,7 @@ pub(crate) fn fxsave<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Resul
         return Err(Fault::GP0);
     }
     let f = &cpu.fpu;
-    let mut img = [0u8; 160];
+    let mut img = [0u8; 288];
     img[0..2].copy_from_slice(&f.cw.to_le_bytes());
     img[2..4].copy_from_slice(&f.status().to_le_bytes());
     img[4] = !f.empty;
@@ -1244,8 +1244,11 @@ pub(crate) fn fxsave<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Resul
     img[12..14].copy_from_slice(&f.fcs.to_le_bytes());
     img[16..20].copy_from_slice(&f.fdp.to_le_bytes());
     img[20..22].copy_from_slice(&f.fds.to_le_bytes());
-    img[24..28].copy_from_slice(&0x1F80u32.to_le_bytes());
-    img[28..32].copy_from_slice(&0u32.to_le_bytes());
+    img[24..28].copy_from_slice(&f.sse.mxcsr.to_le_bytes());
+    img[28..32].copy_from_slice(&crate::simd::MXCSR_MASK.to_le_bytes());
+    for (i, x) in f.sse.xmm.iter().enumerate() {
+        img[160 + 16 * i..176 + 16 * i].copy_from_slice(&x.to_le_bytes());
+    }
     for i in 0..8u8 {
         let at = 32 + 16 * i as usize;
         img[at..at + 10].copy_from_slice(&f.st(i).to_bytes());
@@ -1262,10 +1265,10 @@ pub(crate) fn fxrstor<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Resu
         return Err(Fault::GP0);
     }
     check_range(cpu, bus, op.seg, off, 512, false)?;
-    let mut img = [0u8; 160];
+    let mut img = [0u8; 288];
     read_bytes(cpu, bus, op.seg, off, op.amask, &mut img)?;
     let mxcsr = u32::from_le_bytes([img[24], img[25], img[26], img[27]]);
-    if mxcsr & 0xFFFF_0000 != 0 {
+    if mxcsr & !crate::simd::MXCSR_MASK != 0 {
         return Err(Fault::GP0);
     }
     let w16 = |i: usize| u16::from_le_bytes([img[i], img[i + 1]]);
@@ -1280,6 +1283,12 @@ pub(crate) fn fxrstor<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Resu
     f.fcs = w16(12);
     f.fdp = w32(16);
     f.fds = w16(20);
+    f.sse.mxcsr = mxcsr;
+    for (i, x) in f.sse.xmm.iter_mut().enumerate() {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&img[160 + 16 * i..176 + 16 * i]);
+        *x = u128::from_le_bytes(b);
+    }
     for i in 0..8u8 {
         let at = 32 + 16 * i as usize;
         let mut r = [0u8; 10];
