@@ -20,6 +20,7 @@ pub mod gdb;
 mod linux;
 mod memory;
 mod multiboot;
+mod replay;
 
 use std::fmt;
 use std::fs::File;
@@ -35,6 +36,7 @@ pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
 pub use oxbox_devices::fw_cfg::BootDevice;
+pub use replay::{InputEvent, Recording, Stamped};
 
 /// Default virtual clock: 100 million instructions per virtual second.
 pub const DEFAULT_IPS: u64 = 100_000_000;
@@ -245,6 +247,10 @@ pub struct Machine {
     marker_seen: bool,
     /// FERR# as last seen, to latch its rising edge.
     ferr_seen: bool,
+    /// Inputs recorded since `start_recording`.
+    recording: Option<Recording>,
+    /// A recording being replayed.
+    replay: Option<replay::Replay>,
     /// The snapshot the dirty-page bits are relative to.
     baseline: Option<u64>,
     next_snapshot_id: u64,
@@ -337,6 +343,8 @@ impl Machine {
             tail: Vec::new(),
             marker_seen: false,
             ferr_seen: false,
+            recording: None,
+            replay: None,
             baseline: None,
             next_snapshot_id: 1,
         })
@@ -364,9 +372,83 @@ impl Machine {
 
     /// Feeds bytes to a serial port's receiver (0 = COM1).
     pub fn serial_input(&mut self, com: usize, bytes: &[u8]) {
-        let now = self.bus.time_at(self.cpu.instruction_count());
-        if let Some(u) = self.bus.uarts.get_mut(com) {
-            u.push_input(bytes, now);
+        self.input(InputEvent::Serial {
+            com,
+            bytes: bytes.to_vec(),
+        });
+    }
+
+    /// Starts recording every input (keys, mouse, serial) with the
+    /// instruction count and virtual time it arrives at.
+    pub fn start_recording(&mut self) {
+        self.recording = Some(Recording::default());
+    }
+
+    /// Stops recording and returns what was recorded.
+    pub fn take_recording(&mut self) -> Option<Recording> {
+        self.recording.take()
+    }
+
+    /// Plays a recording back: each input is applied at exactly the
+    /// instruction count and virtual time it was recorded at, as `run`
+    /// reaches them. Start from the state the recording started from.
+    pub fn replay(&mut self, recording: Recording) {
+        self.replay = Some(replay::Replay { recording, next: 0 });
+    }
+
+    /// Whether a replay still has inputs to apply.
+    pub fn replaying(&self) -> bool {
+        self.replay.as_ref().is_some_and(|r| r.peek().is_some())
+    }
+
+    /// Takes an input from outside, recording it if a recording is on.
+    fn input(&mut self, event: InputEvent) {
+        if let Some(rec) = &mut self.recording {
+            let icount = self.cpu.instruction_count();
+            rec.events.push(Stamped {
+                icount,
+                time_ns: self.bus.time_at(icount),
+                event: event.clone(),
+            });
+        }
+        self.apply_input(event);
+    }
+
+    fn apply_input(&mut self, event: InputEvent) {
+        let now = self.virtual_time_ns();
+        match event {
+            InputEvent::Key { key, down: true } => self.bus.kbc.key_down(key, now),
+            InputEvent::Key { key, down: false } => self.bus.kbc.key_up(key, now),
+            InputEvent::Mouse {
+                dx,
+                dy,
+                dz,
+                buttons,
+            } => self.bus.kbc.mouse_move(dx, dy, dz, buttons, now),
+            InputEvent::Serial { com, bytes } => {
+                if let Some(u) = self.bus.uarts.get_mut(com) {
+                    u.push_input(&bytes, now);
+                }
+            }
+        }
+    }
+
+    /// Applies the replayed inputs that are due now; returns the next
+    /// one's (instruction count, time) if it is still ahead.
+    fn replay_due(&mut self) -> Option<(u64, u64)> {
+        loop {
+            let icount = self.cpu.instruction_count();
+            let now = self.bus.time_at(icount);
+            let r = self.replay.as_mut()?;
+            let next = r.peek()?;
+            if next.icount < icount || (next.icount == icount && next.time_ns <= now) {
+                let ev = next.event.clone();
+                r.next += 1;
+                self.apply_input(ev);
+                self.bus.service(icount);
+            } else {
+                return Some((next.icount, next.time_ns));
+            }
         }
     }
 
@@ -450,19 +532,18 @@ impl Machine {
 
     /// A key went down or up on the PS/2 keyboard.
     pub fn key_event(&mut self, key: devices::i8042::Key, down: bool) {
-        let now = self.virtual_time_ns();
-        if down {
-            self.bus.kbc.key_down(key, now);
-        } else {
-            self.bus.kbc.key_up(key, now);
-        }
+        self.input(InputEvent::Key { key, down });
     }
 
     /// PS/2 mouse motion (dy positive is up) and buttons (bit 0 left,
     /// 1 right, 2 middle).
     pub fn mouse_event(&mut self, dx: i32, dy: i32, dz: i32, buttons: u8) {
-        let now = self.virtual_time_ns();
-        self.bus.kbc.mouse_move(dx, dy, dz, buttons, now);
+        self.input(InputEvent::Mouse {
+            dx,
+            dy,
+            dz,
+            buttons,
+        });
     }
 
     /// Draws the display as the VGA shows it now.
@@ -534,12 +615,22 @@ impl Machine {
                 return Stop::Yield;
             }
             let to_end = (t_end - now).div_ceil(self.bus.ns_per_insn());
+            let replay_next = if self.replay.is_some() {
+                self.replay_due()
+            } else {
+                None
+            };
+            let deadline = self.bus.next_deadline().or(deadline);
             let budget = match deadline {
                 Some(d) if d > now => left.min((d - now).div_ceil(self.bus.ns_per_insn())),
                 Some(_) => left.min(1),
                 None => left,
             }
-            .min(to_end);
+            .min(to_end)
+            .min(match replay_next {
+                Some((n, _)) if n > icount => n - icount,
+                _ => u64::MAX,
+            });
             let exit = self.cpu.run(&mut self.bus, budget);
             for (off, len) in std::mem::take(&mut self.bus.dma_dirty) {
                 self.cpu.invalidate_memory(off, len);
@@ -579,9 +670,24 @@ impl Machine {
                         continue;
                     }
                     let now = self.bus.time_at(icount);
-                    match self.bus.next_deadline() {
+                    let due_time = self
+                        .replay
+                        .as_ref()
+                        .and_then(|r| r.peek())
+                        .filter(|e| e.icount == icount)
+                        .map(|e| e.time_ns.max(now));
+                    match self.bus.next_deadline().or(due_time) {
                         Some(d) => {
-                            let d = d.max(now).min(t_end);
+                            // A replayed input due while halted stops the skip.
+                            let due = self
+                                .replay
+                                .as_ref()
+                                .and_then(|r| r.peek())
+                                .filter(|e| e.icount == icount);
+                            let d = d
+                                .max(now)
+                                .min(t_end)
+                                .min(due.map_or(u64::MAX, |e| e.time_ns.max(now)));
                             self.bus.skip_to(icount, d);
                             self.cpu.advance_tsc((d - now) / self.bus.ns_per_insn());
                             if d >= t_end {
