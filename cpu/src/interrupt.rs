@@ -70,6 +70,10 @@ impl<B: Bus> Cpu<B> {
                 Err(f) => f,
             };
             let second = class(f.vector as u8);
+            if f.vector == Exception::PageFault {
+                // CR2 records every page fault, also one that becomes #DF.
+                self.cr2 = self.fault_addr;
+            }
             log::debug!("exception {:?} while delivering vector {v}", f.vector);
             if first == Class::DoubleFault && second != Class::Benign {
                 break;

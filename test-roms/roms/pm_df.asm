@@ -180,15 +180,8 @@ IDT2    equ IDTP-72     ; entries 0-8 below IDTP, 9-255 on the next page
         TRY
         mov eax, [NP_PAGE+0x20]
         CATCH 8, 0, "df_pf_then_pf_idt_entry"
-%ifdef OXBOX_KNOWN_BUG
-        ; oxbox bug: when a #PF raised while delivering a #PF turns into
-        ; #DF, CR2 keeps the first fault's address (NP_PAGE+20h): the
-        ; delivery loop (cpu/src/interrupt.rs, Cpu::deliver) loads CR2 only
-        ; when the vector it is about to deliver is 14, never for a nested
-        ; #PF that is promoted to #DF.  The SDM (vol. 3 4.7, 6.15) loads
-        ; CR2 on every page fault; QEMU passes.
+        ; CR2 holds the second fault's address (SDM vol. 3 4.7, 6.15).
         CHK32 [EXC_CR2], IDT2+14*8, "df_pf_then_pf_cr2_idt_entry"
-%endif
         lidt [cs:idtr_image]
         or dword [PT0_BASE+(IDTP>>12)*4], 1
         invlpg [IDTP]
