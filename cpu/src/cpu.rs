@@ -141,6 +141,8 @@ pub struct Cpu<B: Bus> {
     pub(crate) halted: bool,
     /// Interrupts are not taken while `icount` equals this (after STI, MOV SS).
     pub(crate) irq_shadow: u64,
+    /// Alignment checking is in force (see `update_alignment_check`).
+    pub(crate) ac_active: bool,
     /// MOV SS or POP SS just ran: a single-step trap waits one more
     /// instruction, as the SDM specifies.
     pub(crate) ss_shadow: bool,
@@ -207,6 +209,7 @@ impl<B: Bus> Cpu<B> {
             halted: false,
             irq_shadow: u64::MAX,
             ss_shadow: false,
+            ac_active: false,
             stop_block: false,
             exit: None,
             model,

@@ -93,6 +93,7 @@ impl<B: Bus> Cpu<B> {
             if self.halted {
                 return Exit::Halted;
             }
+            self.update_alignment_check();
             let block = match self.fetch_block(bus) {
                 Ok(b) => b,
                 Err(f) => {

@@ -281,7 +281,7 @@ impl<B: Bus> Cpu<B> {
         let w = self.walk(bus, lin, Access::Execute, self.user)?;
         match bus.map_page(w.phys) {
             PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                if !self.dbg_data && !self.api_mem_watch {
+                if !self.dbg_data && !self.api_mem_watch && !self.ac_active {
                     self.tlb.read[u][slot(lin)] = Entry {
                         page: lin >> 12,
                         global: w.global,
@@ -329,6 +329,9 @@ impl<B: Bus> Cpu<B> {
         lin: u32,
         user: bool,
     ) -> Result<u32> {
+        if self.ac_active && user && W > 8 && lin & (W / 8 - 1) != 0 {
+            return Err(Fault::with_code(Exception::AlignmentCheck, 0));
+        }
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, false);
         }
@@ -342,7 +345,7 @@ impl<B: Bus> Cpu<B> {
             let w = self.walk(bus, a, Access::Read, user)?;
             match bus.map_page(w.phys) {
                 PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
-                    if !self.dbg_data && !self.api_mem_watch {
+                    if !self.dbg_data && !self.api_mem_watch && !self.ac_active {
                         self.tlb.read[user as usize][slot(a)] = Entry {
                             page: a >> 12,
                             global: w.global,
@@ -375,6 +378,9 @@ impl<B: Bus> Cpu<B> {
         v: u32,
         user: bool,
     ) -> Result<()> {
+        if self.ac_active && user && W > 8 && lin & (W / 8 - 1) != 0 {
+            return Err(Fault::with_code(Exception::AlignmentCheck, 0));
+        }
         if self.dbg_data {
             self.data_bp_check(lin, W / 8, true);
         }
@@ -402,7 +408,7 @@ impl<B: Bus> Cpu<B> {
                         if self.cache.invalidate_range(host, 1) {
                             self.stop_block = true;
                         }
-                    } else if write_ok && !self.dbg_data && !self.api_mem_watch {
+                    } else if write_ok && !self.dbg_data && !self.api_mem_watch && !self.ac_active {
                         self.tlb.write[user as usize][slot(a)] = Entry {
                             page: a >> 12,
                             global,
@@ -496,6 +502,20 @@ impl<B: Bus> Cpu<B> {
 
     pub(crate) fn write_sys<const W: u32>(&mut self, bus: &mut B, lin: u32, v: u32) -> Result<()> {
         self.write_lin_as::<W>(bus, lin, v, false)
+    }
+
+    /// Alignment checking (#AC) is on at CPL 3 when CR0.AM and EFLAGS.AC
+    /// are both set. While it is, no TLB entries are made, so every access
+    /// takes the slow path, which checks alignment.
+    #[inline(always)]
+    pub(crate) fn update_alignment_check(&mut self) {
+        if self.cr0 & crate::cpu::CR0_AM != 0 || self.ac_active {
+            let on = self.cr0 & crate::cpu::CR0_AM != 0 && self.eflags & crate::flags::FLAG_AC != 0 && self.cpl == 3;
+            if on != self.ac_active {
+                self.ac_active = on;
+                self.tlb.flush();
+            }
+        }
     }
 
     /// Called when a page starts holding cached code: no write entry may
