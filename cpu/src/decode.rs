@@ -247,16 +247,7 @@ fn legacy_alias<B: Bus>(i: &Instruction, _op: &mut Op<B>) -> Option<Handler<B>> 
     match i.mnemonic() {
         Mnemonic::Tzcnt | Mnemonic::Lzcnt => {
             let rev = i.mnemonic() == Mnemonic::Lzcnt;
-            Some(match (w0, mem1, rev) {
-                (16, false, false) => bits::bsf::<B, false, 16, false>,
-                (16, true, false) => bits::bsf::<B, false, 16, true>,
-                (16, false, true) => bits::bsf::<B, true, 16, false>,
-                (16, true, true) => bits::bsf::<B, true, 16, true>,
-                (_, false, false) => bits::bsf::<B, false, 32, false>,
-                (_, true, false) => bits::bsf::<B, false, 32, true>,
-                (_, false, true) => bits::bsf::<B, true, 32, false>,
-                (_, true, true) => bits::bsf::<B, true, 32, true>,
-            })
+            Some(bsf_h::<B>(w0, mem1, rev))
         }
         Mnemonic::Endbr32 | Mnemonic::Endbr64 => Some(system::nop::<B>),
         _ => None,
@@ -373,6 +364,20 @@ fn shxd_h<B: Bus, const LEFT: bool>(w: u32, mem: bool, cl: bool) -> Handler<B> {
     by_w16!(w, inner)
 }
 
+/// BSF (`rev` false) or BSR; TZCNT/LZCNT run as these on this model.
+fn bsf_h<B: Bus>(w: u32, mem: bool, rev: bool) -> Handler<B> {
+    match (w, mem, rev) {
+        (16, false, false) => bits::bsf::<B, false, 16, false>,
+        (16, true, false) => bits::bsf::<B, false, 16, true>,
+        (16, false, true) => bits::bsf::<B, true, 16, false>,
+        (16, true, true) => bits::bsf::<B, true, 16, true>,
+        (_, false, false) => bits::bsf::<B, false, 32, false>,
+        (_, true, false) => bits::bsf::<B, false, 32, true>,
+        (_, false, true) => bits::bsf::<B, true, 32, false>,
+        (_, true, true) => bits::bsf::<B, true, 32, true>,
+    }
+}
+
 fn bt_h<B: Bus, const K: u8>(w: u32, mem: bool, imm: bool) -> Handler<B> {
     macro_rules! inner {
         ($W:literal) => {
@@ -487,16 +492,7 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
         M::Btc => bt_h::<B, { bits::BTC }>(w0, mem0, kind(i, 1) == Kind::Imm),
         M::Bsf | M::Bsr => {
             let rev = i.mnemonic() == M::Bsr;
-            match (w0, mem1, rev) {
-                (16, false, false) => bits::bsf::<B, false, 16, false>,
-                (16, true, false) => bits::bsf::<B, false, 16, true>,
-                (16, false, true) => bits::bsf::<B, true, 16, false>,
-                (16, true, true) => bits::bsf::<B, true, 16, true>,
-                (_, false, false) => bits::bsf::<B, false, 32, false>,
-                (_, true, false) => bits::bsf::<B, false, 32, true>,
-                (_, false, true) => bits::bsf::<B, true, 32, false>,
-                (_, true, true) => bits::bsf::<B, true, 32, true>,
-            }
+            bsf_h::<B>(w0, mem1, rev)
         }
 
         M::Mov => select_mov::<B>(i, op, w0),
