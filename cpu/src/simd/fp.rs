@@ -433,7 +433,7 @@ pub(crate) fn div<const D: bool>(env: &mut Env, a: u64, b: u64) -> u64 {
     let (eb, mb) = unpack::<D>(b);
     let n = (ma as u128) << 63;
     let q = (n / mb as u128) as u64;
-    let sticky = (n % mb as u128 != 0) as u64;
+    let sticky = (n != q as u128 * mb as u128) as u64;
     let (m, e) = if q >> 63 != 0 {
         ((q >> 1) | (q & 1) | sticky, ea - eb)
     } else {
@@ -514,7 +514,7 @@ pub(crate) fn compare<const D: bool>(env: &mut Env, a: u64, b: u64, pred: u32) -
         if signaling || is_snan::<D>(a) || is_snan::<D>(b) {
             env.flags |= IE;
         }
-        return matches!(pred, 3 | 4 | 5 | 6);
+        return matches!(pred, 3..=6);
     }
     denormal_check::<D>(env, a, b);
     let o = order::<D>(a, b);

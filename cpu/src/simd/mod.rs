@@ -38,6 +38,8 @@ use crate::cpu::{Cpu, CR0_EM, CR0_TS, CR4_OSFXSR};
 use crate::fault::{Exception, Fault, Result};
 use crate::op::Op;
 
+#[cfg(test)]
+pub(crate) use select::pick;
 pub(crate) use select::select;
 
 mod select;

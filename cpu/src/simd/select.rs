@@ -58,15 +58,21 @@ fn part<B: Bus, const K: u8>(mem: bool) -> Handler<B> {
     m!(mem, sse::mov_part, K)
 }
 
-/// The handler of an instruction [`super::handles`] accepted.
+/// The handler of an instruction [`super::handles`] accepted (#UD for
+/// the few encodings of those sets that have none, such as PEXTRW with a
+/// memory operand, which SSE4.1 added).
 pub(crate) fn select<B: Bus>(i: &Instruction, o: &mut Op<B>) -> Handler<B> {
+    pick(i, o).unwrap_or(crate::system::ud::<B>)
+}
+
+pub(crate) fn pick<B: Bus>(i: &Instruction, o: &mut Op<B>) -> Option<Handler<B>> {
     use int::*;
     use sse::{ADD, DIV, MAX, MIN, MUL, RCP, RSQRT, SQRT, SUB};
     use Mnemonic as M;
     let mem0 = is_mem(i, 0);
     let mem1 = is_mem(i, 1);
     let mmx0 = reg(i, 0).is_mm();
-    match i.mnemonic() {
+    Some(match i.mnemonic() {
         // Integer SIMD, MMX and XMM.
         M::Paddb => int_h::<B, PADDB>(i),
         M::Paddw => int_h::<B, PADDW>(i),
@@ -265,8 +271,8 @@ pub(crate) fn select<B: Bus>(i: &Instruction, o: &mut Op<B>) -> Handler<B> {
         M::Prefetchnta | M::Prefetcht0 | M::Prefetcht1 | M::Prefetcht2 => super::nop::<B>,
         M::Sfence | M::Lfence | M::Mfence => super::nop::<B>,
         M::Clflush => super::clflush::<B>,
-        _ => crate::system::ud::<B>,
-    }
+        _ => return None,
+    })
 }
 
 /// Register-to-register encodings of the store opcodes (0F 11, 0F 29,
