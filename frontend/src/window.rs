@@ -66,7 +66,7 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
         .name("machine".into())
         .spawn(move || {
             let mut m = Machine::new(config).map_err(|e| e.to_string())?;
-            machine_thread(&mut m, realtime, ev_rx, frame_tx, recycle_rx, status_tx)?;
+            let code = machine_thread(&mut m, realtime, ev_rx, frame_tx, recycle_rx, status_tx)?;
             // Closing the window ends the run cleanly: disks flushed first.
             m.flush_disks().map_err(|e| e.to_string())?;
             if print_screen {
@@ -75,7 +75,7 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
                     None => eprintln!("oxbox: the screen is in a graphics mode"),
                 }
             }
-            Ok::<u8, String>(0)
+            Ok::<u8, String>(code)
         })?;
 
     let mut window = Window::new(
@@ -281,7 +281,9 @@ fn machine_thread(
                     m.reset();
                     message = Some("triple fault: the machine was reset".into());
                 }
-                stop @ (Stop::HaltedInterruptsOff | Stop::DebugExit(_)) => {
+                // The guest asked to end (isa-debug-exit): close, as QEMU does.
+                Stop::DebugExit(status) => return Ok((status & 0xFF) as u8),
+                stop @ Stop::HaltedInterruptsOff => {
                     state = "stopped";
                     message = Some(stop.to_string());
                 }
