@@ -2,8 +2,8 @@
 //! once, so execution never looks at the decoder's output again.
 
 use iced_x86::{
-    Code, ConditionCode, CpuidFeature, Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic,
-    OpKind, Register,
+    Code, ConditionCode, CpuidFeature, Decoder, DecoderError, DecoderOptions, FlowControl,
+    Instruction, Mnemonic, OpKind, Register,
 };
 
 use crate::bus::Bus;
@@ -14,7 +14,13 @@ use crate::{alu, bcd, bits, control, data, io, muldiv, segment, shift, stack, st
 /// stopping after the first instruction that ends a block. Returns how
 /// many bytes the ops cover. An instruction cut off by the end of `bytes`
 /// is left out.
-pub(crate) fn decode_block<B: Bus>(bytes: &[u8], ip: u32, code32: bool, max: usize, out: &mut Vec<Op<B>>) -> usize {
+pub(crate) fn decode_block<B: Bus>(
+    bytes: &[u8],
+    ip: u32,
+    code32: bool,
+    max: usize,
+    out: &mut Vec<Op<B>>,
+) -> usize {
     let bitness = if code32 { 32 } else { 16 };
     let mut dec = Decoder::with_ip(bitness, bytes, ip as u64, DecoderOptions::NONE);
     let mut instr = Instruction::default();
@@ -120,7 +126,12 @@ fn allowed(i: &Instruction) -> bool {
 }
 
 fn is_fpu(i: &Instruction) -> bool {
-    i.cpuid_features().iter().any(|f| matches!(f, CpuidFeature::FPU | CpuidFeature::FPU287 | CpuidFeature::FPU387))
+    i.cpuid_features().iter().any(|f| {
+        matches!(
+            f,
+            CpuidFeature::FPU | CpuidFeature::FPU287 | CpuidFeature::FPU387
+        )
+    })
 }
 
 fn lockable(i: &Instruction) -> bool {
@@ -183,7 +194,11 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
                 op.imm = (i.near_branch_target() as u32).wrapping_sub(next_ip);
             }
             OpKind::FarBranch16 | OpKind::FarBranch32 => {
-                op.imm = if i.op_kind(n) == OpKind::FarBranch16 { i.far_branch16() as u32 } else { i.far_branch32() };
+                op.imm = if i.op_kind(n) == OpKind::FarBranch16 {
+                    i.far_branch16() as u32
+                } else {
+                    i.far_branch32()
+                };
                 op.imm2 = i.far_branch_selector() as u32;
             }
             OpKind::Immediate8
@@ -209,7 +224,13 @@ fn build<B: Bus>(i: &Instruction, addr32: bool) -> (Op<B>, bool) {
     let ends = i.flow_control() != FlowControl::Next
         || matches!(
             i.mnemonic(),
-            Mnemonic::Hlt | Mnemonic::Sti | Mnemonic::Popf | Mnemonic::Popfd | Mnemonic::Lmsw | Mnemonic::Sysenter | Mnemonic::Sysexit
+            Mnemonic::Hlt
+                | Mnemonic::Sti
+                | Mnemonic::Popf
+                | Mnemonic::Popfd
+                | Mnemonic::Lmsw
+                | Mnemonic::Sysenter
+                | Mnemonic::Sysexit
         );
     op.exec = if i.is_invalid() {
         system::ud::<B>
@@ -354,7 +375,9 @@ fn shxd_h<B: Bus, const LEFT: bool>(w: u32, mem: bool, cl: bool) -> Handler<B> {
     macro_rules! inner {
         ($W:literal) => {
             match (mem, cl) {
-                (false, false) => shift::shxd::<B, LEFT, $W, false, { shift::BY_IMM }> as Handler<B>,
+                (false, false) => {
+                    shift::shxd::<B, LEFT, $W, false, { shift::BY_IMM }> as Handler<B>
+                }
                 (false, true) => shift::shxd::<B, LEFT, $W, false, { shift::BY_CL }>,
                 (true, false) => shift::shxd::<B, LEFT, $W, true, { shift::BY_IMM }>,
                 (true, true) => shift::shxd::<B, LEFT, $W, true, { shift::BY_CL }>,
@@ -396,7 +419,9 @@ fn string_h<B: Bus, const K: u8>(w: u32, a32: bool, rep: u8) -> Handler<B> {
     macro_rules! inner {
         ($W:literal) => {
             match (a32, rep) {
-                (false, string::REP_NONE) => string::string::<B, K, $W, 16, { string::REP_NONE }> as Handler<B>,
+                (false, string::REP_NONE) => {
+                    string::string::<B, K, $W, 16, { string::REP_NONE }> as Handler<B>
+                }
                 (false, string::REP_E) => string::string::<B, K, $W, 16, { string::REP_E }>,
                 (false, _) => string::string::<B, K, $W, 16, { string::REP_NE }>,
                 (true, string::REP_NONE) => string::string::<B, K, $W, 32, { string::REP_NONE }>,
@@ -516,7 +541,12 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
                 _ => mx!(32, 16),
             }
         }
-        M::Xchg if i.code() == Code::Xchg_rm16_r16 && kind(i, 0) == Kind::Reg && i.op0_register() == Register::BX && i.op1_register() == Register::BX => {
+        M::Xchg
+            if i.code() == Code::Xchg_rm16_r16
+                && kind(i, 0) == Kind::Reg
+                && i.op0_register() == Register::BX
+                && i.op1_register() == Register::BX =>
+        {
             crate::watch::magic_xchg::<B>
         }
         M::Xchg => {
@@ -606,7 +636,9 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
             OpKind::FarBranch16 => control::jmp_far::<B, 16>,
             OpKind::FarBranch32 => control::jmp_far::<B, 32>,
             _ => match (i.memory_size().size(), mem0) {
-                (4, true) if i.memory_size().is_packed() || is_far(i) => control::jmp_far_m::<B, 16>,
+                (4, true) if i.memory_size().is_packed() || is_far(i) => {
+                    control::jmp_far_m::<B, 16>
+                }
                 (6, true) => control::jmp_far_m::<B, 32>,
                 (2, m) | (_, m) if w0 == 16 => {
                     if m {
@@ -703,11 +735,21 @@ fn select<B: Bus>(i: &Instruction, op: &mut Op<B>) -> Handler<B> {
         M::Cmpsb | M::Cmpsw | M::Cmpsd if mem0 => {
             string_h::<B, { string::CMPS }>(string_width(i), a32, rep_kind(i, true))
         }
-        M::Scasb | M::Scasw | M::Scasd => string_h::<B, { string::SCAS }>(string_width(i), a32, rep_kind(i, true)),
-        M::Lodsb | M::Lodsw | M::Lodsd => string_h::<B, { string::LODS }>(string_width(i), a32, rep_kind(i, false)),
-        M::Stosb | M::Stosw | M::Stosd => string_h::<B, { string::STOS }>(string_width(i), a32, rep_kind(i, false)),
-        M::Insb | M::Insw | M::Insd => string_h::<B, { string::INS }>(string_width(i), a32, rep_kind(i, false)),
-        M::Outsb | M::Outsw | M::Outsd => string_h::<B, { string::OUTS }>(string_width(i), a32, rep_kind(i, false)),
+        M::Scasb | M::Scasw | M::Scasd => {
+            string_h::<B, { string::SCAS }>(string_width(i), a32, rep_kind(i, true))
+        }
+        M::Lodsb | M::Lodsw | M::Lodsd => {
+            string_h::<B, { string::LODS }>(string_width(i), a32, rep_kind(i, false))
+        }
+        M::Stosb | M::Stosw | M::Stosd => {
+            string_h::<B, { string::STOS }>(string_width(i), a32, rep_kind(i, false))
+        }
+        M::Insb | M::Insw | M::Insd => {
+            string_h::<B, { string::INS }>(string_width(i), a32, rep_kind(i, false))
+        }
+        M::Outsb | M::Outsw | M::Outsd => {
+            string_h::<B, { string::OUTS }>(string_width(i), a32, rep_kind(i, false))
+        }
 
         M::In => {
             let w = width(i, 0);
@@ -893,13 +935,25 @@ fn shift_mnemonic<B: Bus, const K: u8>(i: &Instruction) -> Handler<B> {
 fn select_mov<B: Bus>(i: &Instruction, op: &mut Op<B>, w0: u32) -> Handler<B> {
     let k0 = kind(i, 0);
     let k1 = kind(i, 1);
-    let r0 = if k0 == Kind::Reg { i.op_register(0) } else { Register::None };
-    let r1 = if k1 == Kind::Reg { i.op_register(1) } else { Register::None };
+    let r0 = if k0 == Kind::Reg {
+        i.op_register(0)
+    } else {
+        Register::None
+    };
+    let r1 = if k1 == Kind::Reg {
+        i.op_register(1)
+    } else {
+        Register::None
+    };
     if r0.is_segment_register() {
         if r0 == Register::CS {
             return system::ud::<B>;
         }
-        return if k1 == Kind::Mem { data::mov_sreg_load::<B, true> } else { data::mov_sreg_load::<B, false> };
+        return if k1 == Kind::Mem {
+            data::mov_sreg_load::<B, true>
+        } else {
+            data::mov_sreg_load::<B, false>
+        };
     }
     if r1.is_segment_register() {
         return match (k0 == Kind::Mem, w0) {

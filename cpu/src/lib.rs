@@ -17,8 +17,8 @@ mod data;
 mod debug;
 mod decode;
 mod exec;
-mod fault;
 mod far;
+mod fault;
 mod flags;
 mod interrupt;
 mod io;
@@ -32,17 +32,17 @@ mod snapshot;
 mod stack;
 mod string;
 mod system;
-mod watch;
 mod task;
+mod watch;
 mod x87;
 
 pub use bus::{Bus, PageMap};
-pub use cpu::{Cpu, CpuModel, Segment, SegReg};
+pub use cpu::{Cpu, CpuModel, SegReg, Segment};
 pub use exec::Exit;
-pub use snapshot::CpuState;
 pub use fault::{Exception, Fault};
-pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};
 pub use flags::{
     FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
 };
+pub use snapshot::CpuState;
+pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

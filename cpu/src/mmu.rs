@@ -510,7 +510,9 @@ impl<B: Bus> Cpu<B> {
     #[inline(always)]
     pub(crate) fn update_alignment_check(&mut self) {
         if self.cr0 & crate::cpu::CR0_AM != 0 || self.ac_active {
-            let on = self.cr0 & crate::cpu::CR0_AM != 0 && self.eflags & crate::flags::FLAG_AC != 0 && self.cpl == 3;
+            let on = self.cr0 & crate::cpu::CR0_AM != 0
+                && self.eflags & crate::flags::FLAG_AC != 0
+                && self.cpl == 3;
             if on != self.ac_active {
                 self.ac_active = on;
                 self.tlb.flush();

@@ -60,7 +60,11 @@ pub(crate) const STD: u8 = 4;
 pub(crate) const CLI: u8 = 5;
 pub(crate) const STI: u8 = 6;
 
-pub(crate) fn flag_op<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn flag_op<B: Bus, const K: u8>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    _op: &Op<B>,
+) -> Result<()> {
     match K {
         CLC => cpu.set_flag(FLAG_CF, false),
         STC => cpu.set_flag(FLAG_CF, true),
@@ -103,7 +107,8 @@ const FEATURES: u32 =
     CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV;
 
 pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
-    let word = |i: usize| u32::from_le_bytes([VENDOR[i], VENDOR[i + 1], VENDOR[i + 2], VENDOR[i + 3]]);
+    let word =
+        |i: usize| u32::from_le_bytes([VENDOR[i], VENDOR[i + 1], VENDOR[i + 2], VENDOR[i + 3]]);
     let (a, b, c, d) = match cpu.regs[0] {
         0 => (1, word(0), word(8), word(4)),
         // Family 6, model 3, stepping 3: a P6-class core. EBX[15:8]: the
@@ -137,7 +142,11 @@ fn require_cpl0<B: Bus>(cpu: &Cpu<B>) -> Result<()> {
 }
 
 /// LGDT/LIDT: a 16-bit operand size loads 24 bits of base.
-pub(crate) fn lgdt_lidt<B: Bus, const W: u32, const IDT: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn lgdt_lidt<B: Bus, const W: u32, const IDT: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     require_cpl0(cpu)?;
     let off = cpu.ea(op);
     let limit = cpu.read::<16>(bus, op.seg, off)? as u16;
@@ -153,7 +162,11 @@ pub(crate) fn lgdt_lidt<B: Bus, const W: u32, const IDT: bool>(cpu: &mut Cpu<B>,
     Ok(())
 }
 
-pub(crate) fn sgdt_sidt<B: Bus, const W: u32, const IDT: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn sgdt_sidt<B: Bus, const W: u32, const IDT: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     let (base, limit) = if IDT { cpu.idtr } else { cpu.gdtr };
     let off = cpu.ea(op);
     // Check both parts before writing either.
@@ -164,7 +177,11 @@ pub(crate) fn sgdt_sidt<B: Bus, const W: u32, const IDT: bool>(cpu: &mut Cpu<B>,
     cpu.write::<32>(bus, op.seg, off.wrapping_add(2) & op.amask, base)
 }
 
-pub(crate) fn smsw<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn smsw<B: Bus, const W: u32, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     if MEM {
         cpu.write_ea::<16>(bus, op, cpu.cr0 & 0xFFFF)
     } else {
@@ -174,7 +191,11 @@ pub(crate) fn smsw<B: Bus, const W: u32, const MEM: bool>(cpu: &mut Cpu<B>, bus:
 }
 
 /// LMSW: sets PE (never clears it), MP, EM, TS.
-pub(crate) fn lmsw<B: Bus, const MEM: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn lmsw<B: Bus, const MEM: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     require_cpl0(cpu)?;
     let v = cpu.rm::<16, MEM>(bus, op)?;
     let keep_pe = cpu.cr0 & CR0_PE;
@@ -292,7 +313,11 @@ pub(crate) fn mov_dr_r<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Re
 
 /// INVD/WBINVD/INVLPG: no caches are modelled; INVLPG drops the TLB
 /// entries of one linear page.
-pub(crate) fn cache_op<B: Bus, const TLB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn cache_op<B: Bus, const TLB: bool>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     require_cpl0(cpu)?;
     if TLB {
         let lin = cpu.seg[op.seg as usize % 6].base.wrapping_add(cpu.ea(op));
@@ -306,7 +331,8 @@ pub(crate) fn cache_op<B: Bus, const TLB: bool>(cpu: &mut Cpu<B>, _bus: &mut B, 
     Ok(())
 }
 
-const CR0_WRITABLE: u32 = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
+const CR0_WRITABLE: u32 =
+    CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
 
 impl<B: Bus> Cpu<B> {
     pub(crate) fn cr4_writable(&self) -> u32 {
@@ -414,7 +440,12 @@ pub(crate) fn wrmsr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resu
 /// Flat 4 GiB segments that SYSENTER/SYSEXIT load without reading the GDT.
 fn flat(selector: u16, code: bool, dpl: u16) -> Segment {
     let typ = if code { 0x1B } else { 0x13 };
-    Segment { selector, base: 0, limit: u32::MAX, attr: 0xC080 | (dpl << 5) | typ }
+    Segment {
+        selector,
+        base: 0,
+        limit: u32::MAX,
+        attr: 0xC080 | (dpl << 5) | typ,
+    }
 }
 
 pub(crate) fn sysenter<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {

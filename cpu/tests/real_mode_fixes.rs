@@ -14,7 +14,10 @@ impl Bus for Ram {
     }
     fn map_page(&mut self, phys: u32) -> PageMap {
         if (phys as usize) < self.0.len() {
-            PageMap::Direct { offset: phys as usize & !0xFFF, writable: true }
+            PageMap::Direct {
+                offset: phys as usize & !0xFFF,
+                writable: true,
+            }
         } else {
             PageMap::Mmio
         }
@@ -86,7 +89,6 @@ fn shr_by_more_than_one_takes_of_from_the_last_step() {
     let (cpu, _) = run(&[0xD0, 0xE8], &[(AX, 0x80)], 0, 1);
     assert_eq!(cpu.eflags() & OF, OF);
 }
-
 
 #[test]
 fn an_instruction_running_past_the_cs_limit_raises_gp() {

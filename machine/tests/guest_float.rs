@@ -64,7 +64,10 @@ const NO_MATH: &str = "awk: cmd. line:1: Math support is not compiled in";
 fn busybox_awk_floating_point_in_the_linux_guest() {
     let kernel = guests().join("vmlinuz-686");
     let initrd = guests().join("initramfs.cpio.gz");
-    let missing: Vec<&Path> = [kernel.as_path(), initrd.as_path()].into_iter().filter(|p| !p.is_file()).collect();
+    let missing: Vec<&Path> = [kernel.as_path(), initrd.as_path()]
+        .into_iter()
+        .filter(|p| !p.is_file())
+        .collect();
     if !missing.is_empty() {
         eprintln!("SKIPPED: guest_float needs {missing:?} (../shared/guests)");
         println!("SKIPPED: guest_float needs {missing:?} (../shared/guests)");
@@ -83,23 +86,41 @@ fn busybox_awk_floating_point_in_the_linux_guest() {
     m.set_stop_marker(Some(b"GUEST-SHELL"));
     let stop = m.run(8_000_000_000);
     let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
-    assert_eq!(stop, Stop::Marker, "Linux did not reach GUEST-SHELL; serial so far:\n{serial}");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "Linux did not reach GUEST-SHELL; serial so far:\n{serial}"
+    );
 
     let start = m.serial_captured(0).len();
     m.serial_input(0, COMMAND);
     m.set_stop_marker(Some(b"FLOAT-42"));
     let stop = m.run(4_000_000_000);
     let out = String::from_utf8_lossy(&m.serial_captured(0)[start..]).into_owned();
-    assert_eq!(stop, Stop::Marker, "the awk commands did not finish; serial since they were typed:\n{out}");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "the awk commands did not finish; serial since they were typed:\n{out}"
+    );
     let lines: Vec<&str> = out.lines().map(|l| l.trim_end_matches('\r')).collect();
 
     // atan2 needs awk's math library, which this guest's busybox lacks.
     if lines.contains(&NO_MATH) {
         eprintln!("NOTE: the guest's busybox awk has no math library ({NO_MATH:?}); atan2(1,1)*4 not checked, pi computed with arithmetic only");
     } else {
-        assert!(lines.contains(&"atan2 3.141592653589793"), "atan2(1,1)*4 printed wrong digits:\n{out}");
+        assert!(
+            lines.contains(&"atan2 3.141592653589793"),
+            "atan2(1,1)*4 printed wrong digits:\n{out}"
+        );
     }
-    for want in ["bbp 3.141592653589793", "basel 1.644924066898 1.644924066898243", "newton 1.414213562373095"] {
-        assert!(lines.contains(&want), "the guest did not print {want:?}:\n{out}");
+    for want in [
+        "bbp 3.141592653589793",
+        "basel 1.644924066898 1.644924066898243",
+        "newton 1.414213562373095",
+    ] {
+        assert!(
+            lines.contains(&want),
+            "the guest did not print {want:?}:\n{out}"
+        );
     }
 }

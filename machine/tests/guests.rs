@@ -155,7 +155,9 @@ fn linux_kernel_boots_directly_and_runs_every_workload() {
     assert!(serial.contains("INFO kernel 6.1.0-50-686 i686"), "{tail}");
     // The CPU features the kernel found are exactly the ones CPUID claims.
     assert!(
-        serial.contains("INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov clflush mmx fxsr sse sse2 cpuid"),
+        serial.contains(
+            "INFO flags fpu pse tsc msr cx8 sep mtrr pge cmov clflush mmx fxsr sse sse2 cpuid"
+        ),
         "{tail}"
     );
     for (item, result) in RESULTS {

@@ -30,7 +30,9 @@ const C1: u16 = 0x0200;
 const C2: u16 = 0x0400;
 const C3: u16 = 0x4000;
 
-const TRANSCENDENTAL: [&str; 8] = ["fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"];
+const TRANSCENDENTAL: [&str; 8] = [
+    "fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1",
+];
 
 /// One operation line: `IIII name pPrR in... > out... sw=SSSS`.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +57,10 @@ fn parse(line: &str) -> Option<Op> {
         name: t[1].to_string(),
         ctl: t[2].to_string(),
         ins: t[3..gt].iter().map(|s| s.to_string()).collect(),
-        outs: t[gt + 1..t.len() - 1].iter().map(|s| s.to_string()).collect(),
+        outs: t[gt + 1..t.len() - 1]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         sw,
     })
 }
@@ -80,7 +85,11 @@ fn ordinal(hex: &str) -> Option<i128> {
     if exp == 0x7FFF || (exp != 0 && mant >> 63 == 0) {
         return None;
     }
-    let o = if exp == 0 { mant } else { (exp - 1) * (1 << 63) + mant };
+    let o = if exp == 0 {
+        mant
+    } else {
+        (exp - 1) * (1 << 63) + mant
+    };
     Some(if sign == 1 { -o } else { o })
 }
 
@@ -89,8 +98,25 @@ fn within_one_ulp(a: &str, b: &str) -> bool {
 }
 
 fn flags(sw: u16) -> String {
-    let names = [(0, "IE"), (1, "DE"), (2, "ZE"), (3, "OE"), (4, "UE"), (5, "PE"), (6, "SF"), (7, "ES"), (8, "C0"), (9, "C1"), (10, "C2"), (14, "C3")];
-    let mut s: Vec<&str> = names.iter().filter(|(b, _)| sw >> b & 1 == 1).map(|(_, n)| *n).collect();
+    let names = [
+        (0, "IE"),
+        (1, "DE"),
+        (2, "ZE"),
+        (3, "OE"),
+        (4, "UE"),
+        (5, "PE"),
+        (6, "SF"),
+        (7, "ES"),
+        (8, "C0"),
+        (9, "C1"),
+        (10, "C2"),
+        (14, "C3"),
+    ];
+    let mut s: Vec<&str> = names
+        .iter()
+        .filter(|(b, _)| sw >> b & 1 == 1)
+        .map(|(_, n)| *n)
+        .collect();
     if s.is_empty() {
         s.push("-");
     }
@@ -99,11 +125,25 @@ fn flags(sw: u16) -> String {
 
 /// Why `got` does not match `exp`, if it does not.
 fn mismatch(exp: &Op, got: &Op) -> Option<String> {
-    if (exp.idx.as_str(), exp.name.as_str(), exp.ctl.as_str(), &exp.ins) != (got.idx.as_str(), got.name.as_str(), got.ctl.as_str(), &got.ins) {
+    if (
+        exp.idx.as_str(),
+        exp.name.as_str(),
+        exp.ctl.as_str(),
+        &exp.ins,
+    ) != (
+        got.idx.as_str(),
+        got.name.as_str(),
+        got.ctl.as_str(),
+        &got.ins,
+    ) {
         return Some("different operation or operands (the ROM's own integer code?)".into());
     }
     if exp.outs.len() != got.outs.len() {
-        return Some(format!("{} results expected, {} left on the stack", exp.outs.len(), got.outs.len()));
+        return Some(format!(
+            "{} results expected, {} left on the stack",
+            exp.outs.len(),
+            got.outs.len()
+        ));
     }
     let trans = TRANSCENDENTAL.contains(&exp.name.as_str());
     let mut mask = !(C0 | C1 | C2 | C3) | defined_cc(&exp.name);
@@ -132,7 +172,8 @@ fn mismatch(exp: &Op, got: &Op) -> Option<String> {
 /// The reference: QEMU's lines with the SDM corrections applied, and the
 /// reasons for each corrected line.
 fn reference() -> (Vec<String>, HashMap<String, String>) {
-    let expected = std::fs::read_to_string(rom_dir().join("x87_diff.expected")).expect("x87_diff.expected");
+    let expected =
+        std::fs::read_to_string(rom_dir().join("x87_diff.expected")).expect("x87_diff.expected");
     let sdm = std::fs::read_to_string(rom_dir().join("x87_diff.sdm")).expect("x87_diff.sdm");
     let mut fixes: HashMap<String, (String, String)> = HashMap::new();
     for l in sdm.lines() {
@@ -158,7 +199,11 @@ fn reference() -> (Vec<String>, HashMap<String, String>) {
             None => lines.push(l.to_string()),
         }
     }
-    assert!(fixes.is_empty(), "x87_diff.sdm has lines x87_diff.expected lacks: {:?}", fixes.keys().collect::<Vec<_>>());
+    assert!(
+        fixes.is_empty(),
+        "x87_diff.sdm has lines x87_diff.expected lacks: {:?}",
+        fixes.keys().collect::<Vec<_>>()
+    );
     (lines, reasons)
 }
 
@@ -173,7 +218,12 @@ fn x87_matches_the_reference() {
     if let Ok(path) = std::env::var("X87_DIFF_OUT") {
         std::fs::write(&path, &text).expect("write X87_DIFF_OUT");
     }
-    assert_eq!(stop, Stop::DebugExit(1), "the ROM did not finish; output tail: {:?}", text.lines().rev().take(3).collect::<Vec<_>>());
+    assert_eq!(
+        stop,
+        Stop::DebugExit(1),
+        "the ROM did not finish; output tail: {:?}",
+        text.lines().rev().take(3).collect::<Vec<_>>()
+    );
 
     let (want, reasons) = reference();
     let got: Vec<&str> = text.lines().collect();
@@ -193,12 +243,19 @@ fn x87_matches_the_reference() {
             let name = parse(w).map(|o| o.name).unwrap_or_default();
             *per_op.entry(name).or_default() += 1;
             let idx = parse(w).map(|o| o.idx).unwrap_or_default();
-            let note = reasons.get(&idx).map(|r| format!("\n    SDM correction: {r}")).unwrap_or_default();
+            let note = reasons
+                .get(&idx)
+                .map(|r| format!("\n    SDM correction: {r}"))
+                .unwrap_or_default();
             failures.push(format!("  expected: {w}\n  oxbox:    {g}\n    {why}{note}"));
         }
     }
     if got.len() > want.len() {
-        failures.push(format!("  {} extra lines, first: {:?}", got.len() - want.len(), got[want.len()]));
+        failures.push(format!(
+            "  {} extra lines, first: {:?}",
+            got.len() - want.len(),
+            got[want.len()]
+        ));
     }
     if !failures.is_empty() {
         let mut counts: Vec<_> = per_op.into_iter().collect();
@@ -208,36 +265,70 @@ fn x87_matches_the_reference() {
             failures.len(),
             want.len(),
             counts,
-            failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+            failures
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
-    println!("x87_diff: {ops} operations match ({} of them SDM-corrected QEMU lines)", reasons.len());
+    println!(
+        "x87_diff: {ops} operations match ({} of them SDM-corrected QEMU lines)",
+        reasons.len()
+    );
 }
 
 /// The comparison itself: masks and tolerance as documented.
 #[test]
 fn comparison_rules() {
-    let e = parse("0001 fsin p3r0 3FFF8000000000000000 > 3FFED76AA47848677021 sw=3820").expect("line");
+    let e =
+        parse("0001 fsin p3r0 3FFF8000000000000000 > 3FFED76AA47848677021 sw=3820").expect("line");
     let mut g = e.clone();
     g.outs[0] = "3FFED76AA47848677022".into();
     g.sw = 0x3A20;
-    assert_eq!(mismatch(&e, &g), None, "1 ulp and its C1 are accepted for FSIN");
+    assert_eq!(
+        mismatch(&e, &g),
+        None,
+        "1 ulp and its C1 are accepted for FSIN"
+    );
     g.outs[0] = "3FFED76AA47848677023".into();
     assert!(mismatch(&e, &g).is_some(), "2 ulps are not");
-    let e = parse("0002 fadd p3r0 3FFF8000000000000000 3FFF8000000000000000 > 40008000000000000000 sw=3000").expect("line");
+    let e = parse(
+        "0002 fadd p3r0 3FFF8000000000000000 3FFF8000000000000000 > 40008000000000000000 sw=3000",
+    )
+    .expect("line");
     let mut g = e.clone();
     g.outs[0] = "40008000000000000001".into();
     assert!(mismatch(&e, &g).is_some(), "no tolerance for FADD");
     g = e.clone();
     g.sw |= C2 | C0 | C3;
-    assert_eq!(mismatch(&e, &g), None, "C0, C2, C3 are undefined after FADD");
+    assert_eq!(
+        mismatch(&e, &g),
+        None,
+        "C0, C2, C3 are undefined after FADD"
+    );
     g.sw |= C1;
     assert!(mismatch(&e, &g).is_some(), "C1 is defined after FADD");
-    let e = parse("0003 fprem p3r0 3FFF8000000000000000 3FFF8000000000000000 > 00000000000000000000 sw=3800").expect("line");
+    let e = parse(
+        "0003 fprem p3r0 3FFF8000000000000000 3FFF8000000000000000 > 00000000000000000000 sw=3800",
+    )
+    .expect("line");
     let mut g = e.clone();
     g.sw |= C3;
     assert!(mismatch(&e, &g).is_some(), "FPREM defines C3");
-    assert_eq!(ordinal("00007FFFFFFFFFFFFFFF").map(|o| o + 1), ordinal("00018000000000000000"), "the largest denormal is next to the smallest normal");
-    assert_eq!(ordinal("00008000000000000000"), ordinal("00018000000000000000"), "a pseudo-denormal has the value of its normal twin");
-    assert!(within_one_ulp("3FFEFFFFFFFFFFFFFFFF", "3FFF8000000000000000"));
+    assert_eq!(
+        ordinal("00007FFFFFFFFFFFFFFF").map(|o| o + 1),
+        ordinal("00018000000000000000"),
+        "the largest denormal is next to the smallest normal"
+    );
+    assert_eq!(
+        ordinal("00008000000000000000"),
+        ordinal("00018000000000000000"),
+        "a pseudo-denormal has the value of its normal twin"
+    );
+    assert!(within_one_ulp(
+        "3FFEFFFFFFFFFFFFFFFF",
+        "3FFF8000000000000000"
+    ));
 }

@@ -25,17 +25,26 @@ pub fn collect_files(paths: &[PathBuf], filter: Option<&str>) -> Result<Vec<Path
         let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
         if meta.is_dir() {
             let rd = std::fs::read_dir(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            let mut files: Vec<PathBuf> =
-                rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|f| runner::classify(f).is_some()).collect();
+            let mut files: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|f| runner::classify(f).is_some())
+                .collect();
             if files.is_empty() {
-                return Err(format!("{}: no test files (*.MOO.gz, *.json.gz) in this directory", p.display()));
+                return Err(format!(
+                    "{}: no test files (*.MOO.gz, *.json.gz) in this directory",
+                    p.display()
+                ));
             }
             files.sort();
             out.extend(files);
         } else if runner::classify(p).is_some() {
             out.push(p.clone());
         } else {
-            return Err(format!("{}: not a test file (*.MOO.gz, *.json.gz)", p.display()));
+            return Err(format!(
+                "{}: not a test file (*.MOO.gz, *.json.gz)",
+                p.display()
+            ));
         }
     }
     if let Some(f) = filter {
@@ -46,7 +55,12 @@ pub fn collect_files(paths: &[PathBuf], filter: Option<&str>) -> Result<Vec<Path
 
 /// Runs the files on `jobs` threads and hands each report to `sink` in
 /// file order as soon as it and all before it are done.
-pub fn run_files(files: &[PathBuf], opts: &Options, jobs: usize, mut sink: impl FnMut(&Path, FileReport)) {
+pub fn run_files(
+    files: &[PathBuf],
+    opts: &Options,
+    jobs: usize,
+    mut sink: impl FnMut(&Path, FileReport),
+) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, FileReport)>();
     let tx = Mutex::new(tx);

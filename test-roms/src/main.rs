@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 use oxbox_tests::{collect_files, run_files, Options};
 
 #[derive(Parser)]
-#[command(name = "oxbox-conformance", about = "Runs CPU conformance suites against oxbox")]
+#[command(
+    name = "oxbox-conformance",
+    about = "Runs CPU conformance suites against oxbox"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +49,11 @@ enum Command {
 /// Writes to stdout; a closed pipe (`| head`) ends the program quietly.
 fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         std::process::exit(141);
     }
 }
@@ -57,7 +64,15 @@ macro_rules! say {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Singlestep { paths, verbose, limit, filter, index, jobs, metadata } = cli.command;
+    let Command::Singlestep {
+        paths,
+        verbose,
+        limit,
+        filter,
+        index,
+        jobs,
+        metadata,
+    } = cli.command;
     let files = match collect_files(&paths, filter.as_deref()) {
         Ok(f) if f.is_empty() => {
             eprintln!("error: no test files match");
@@ -69,7 +84,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opts = Options { verbose, limit, index, metadata };
+    let opts = Options {
+        verbose,
+        limit,
+        index,
+        metadata,
+    };
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (mut passed, mut failed, mut errors) = (0usize, 0usize, 0usize);
     let mut skipped_files: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
@@ -97,7 +117,9 @@ fn main() -> ExitCode {
             *notes.entry(why).or_default() += n;
         }
     });
-    let (nf, nt): (usize, usize) = skipped_files.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (nf, nt): (usize, usize) = skipped_files
+        .values()
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     if nf > 0 {
         say!("skipped {nf} files ({nt} tests):");
         for (why, (f, t)) in &skipped_files {

@@ -30,20 +30,27 @@ pub struct Metadata {
 
 fn info(v: &Value) -> Option<OpInfo> {
     let status = v.get("status")?.as_str()?.to_string();
-    let flags_mask = v.get("flags-mask").and_then(Value::as_u64).map(|m| m as u16);
+    let flags_mask = v
+        .get("flags-mask")
+        .and_then(Value::as_u64)
+        .map(|m| m as u16);
     Some(OpInfo { status, flags_mask })
 }
 
 impl Metadata {
     pub fn parse(text: &[u8], path: &Path) -> Result<Metadata, String> {
-        let v: Value = serde_json::from_slice(text).map_err(|e| format!("{}: JSON error: {e}", path.display()))?;
+        let v: Value = serde_json::from_slice(text)
+            .map_err(|e| format!("{}: JSON error: {e}", path.display()))?;
         let ops = v
             .get("opcodes")
             .and_then(Value::as_object)
             .ok_or_else(|| format!("{}: no \"opcodes\" object", path.display()))?;
         let mut opcodes = HashMap::new();
         for (k, e) in ops {
-            let mut entry = Entry { info: info(e), reg: None };
+            let mut entry = Entry {
+                info: info(e),
+                reg: None,
+            };
             if let Some(r) = e.get("reg").and_then(Value::as_object) {
                 let mut regs: [Option<OpInfo>; 8] = Default::default();
                 for (rk, rv) in r {
@@ -57,8 +64,16 @@ impl Metadata {
             }
             opcodes.insert(k.to_ascii_uppercase(), entry);
         }
-        let cpu = v.get("cpu").and_then(Value::as_str).unwrap_or("").to_string();
-        Ok(Metadata { cpu, opcodes, path: path.to_path_buf() })
+        let cpu = v
+            .get("cpu")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        Ok(Metadata {
+            cpu,
+            opcodes,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn load(path: &Path) -> Result<Metadata, String> {
@@ -68,7 +83,9 @@ impl Metadata {
 
     /// Whether the opcode is a group whose entries depend on the ModR/M reg field.
     pub fn is_group(&self, opcode: &str) -> bool {
-        self.opcodes.get(&opcode.to_ascii_uppercase()).is_some_and(|e| e.reg.is_some())
+        self.opcodes
+            .get(&opcode.to_ascii_uppercase())
+            .is_some_and(|e| e.reg.is_some())
     }
 
     /// The entry for `opcode` (two or four hex digits), refined by `reg` for groups.

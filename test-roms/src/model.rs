@@ -1,7 +1,9 @@
 //! One SingleStepTests test case, whichever file format it came from.
 
 /// Register names in the order of the MOO `REGS` bitmask (bit 0 = `ax`).
-pub const REG_NAMES: [&str; 14] = ["ax", "bx", "cx", "dx", "cs", "ss", "ds", "es", "sp", "bp", "si", "di", "ip", "flags"];
+pub const REG_NAMES: [&str; 14] = [
+    "ax", "bx", "cx", "dx", "cs", "ss", "ds", "es", "sp", "bp", "si", "di", "ip", "flags",
+];
 
 pub const AX: usize = 0;
 pub const BX: usize = 1;
@@ -116,7 +118,15 @@ impl Test {
     /// consecutive memory reads at 4*v and 4*v+2 (the 8086 reads the vector
     /// as two words before pushing anything).
     pub fn ivt_vector(&self) -> Option<u8> {
-        let reads: Vec<u32> = self.cycles.iter().filter(|c| c.kind == BusKind::MemRead).map(|c| c.addr).collect();
-        reads.windows(2).find(|w| w[0] % 4 == 0 && w[0] < 0x400 && w[1] == w[0] + 2).map(|w| (w[0] / 4) as u8)
+        let reads: Vec<u32> = self
+            .cycles
+            .iter()
+            .filter(|c| c.kind == BusKind::MemRead)
+            .map(|c| c.addr)
+            .collect();
+        reads
+            .windows(2)
+            .find(|w| w[0] % 4 == 0 && w[0] < 0x400 && w[1] == w[0] + 2)
+            .map(|w| (w[0] / 4) as u8)
     }
 }

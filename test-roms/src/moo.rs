@@ -135,7 +135,15 @@ impl<'a> Cur<'a> {
 }
 
 fn show_id(id: &[u8; 4]) -> String {
-    id.iter().map(|&c| if (0x20..0x7F).contains(&c) { c as char } else { '?' }).collect()
+    id.iter()
+        .map(|&c| {
+            if (0x20..0x7F).contains(&c) {
+                c as char
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 /// Reads as many bytes as are available up to `buf.len()`; fewer only at EOF.
@@ -173,7 +181,8 @@ pub struct MooReader<R: Read> {
 impl<R: Read> MooReader<R> {
     pub fn new(mut r: R) -> Result<Self, String> {
         let mut h = [0u8; 8];
-        let n = read_full(&mut r, &mut h).map_err(|e| format!("cannot read the MOO header: {e}"))?;
+        let n =
+            read_full(&mut r, &mut h).map_err(|e| format!("cannot read the MOO header: {e}"))?;
         if n < 8 || &h[0..4] != b"MOO " {
             return Err("not a MOO file (no 'MOO ' header chunk)".into());
         }
@@ -210,7 +219,8 @@ impl<R: Read> MooReader<R> {
         loop {
             let at = self.pos;
             let mut h = [0u8; 8];
-            let n = read_full(&mut self.r, &mut h).map_err(|e| format!("read error at offset {at}: {e}"))?;
+            let n = read_full(&mut self.r, &mut h)
+                .map_err(|e| format!("read error at offset {at}: {e}"))?;
             if n == 0 {
                 return Ok(None);
             }
@@ -220,10 +230,14 @@ impl<R: Read> MooReader<R> {
             let id = [h[0], h[1], h[2], h[3]];
             let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
             if len > MAX_CHUNK {
-                return Err(format!("chunk '{}' at offset {at} is implausibly long ({len} bytes)", show_id(&id)));
+                return Err(format!(
+                    "chunk '{}' at offset {at} is implausibly long ({len} bytes)",
+                    show_id(&id)
+                ));
             }
             let mut body = vec![0u8; len as usize];
-            let got = read_full(&mut self.r, &mut body).map_err(|e| format!("read error at offset {at}: {e}"))?;
+            let got = read_full(&mut self.r, &mut body)
+                .map_err(|e| format!("read error at offset {at}: {e}"))?;
             if got < body.len() {
                 return Err(format!(
                     "truncated chunk '{}' at offset {at}: {got} of {len} bytes present",
@@ -258,7 +272,11 @@ impl<R: Read> MooReader<R> {
             v.push(t);
         }
         if v.len() != self.declared as usize {
-            return Err(format!("the header declares {} tests but the file holds {}", self.declared, v.len()));
+            return Err(format!(
+                "the header declares {} tests but the file holds {}",
+                self.declared,
+                v.len()
+            ));
         }
         Ok(v)
     }
@@ -290,7 +308,10 @@ fn parse_state(mut c: Cur<'_>, wide: &mut bool, mask: &mut Option<Regs>) -> Resu
             b"RAM " => {
                 let n = p.u32("RAM count")? as usize;
                 if n.saturating_mul(5) > p.left() {
-                    return Err(format!("RAM chunk claims {n} entries but holds {} bytes", p.left()));
+                    return Err(format!(
+                        "RAM chunk claims {n} entries but holds {} bytes",
+                        p.left()
+                    ));
                 }
                 s.ram.reserve(n);
                 for _ in 0..n {
@@ -320,10 +341,20 @@ fn combine_masks(a: Option<Regs>, b: Regs) -> Regs {
     }
 }
 
-fn parse_test(body: &[u8], base: u64, index: usize, family: BusFamily, file_mask: Option<Regs>) -> Result<Test, String> {
+fn parse_test(
+    body: &[u8],
+    base: u64,
+    index: usize,
+    family: BusFamily,
+    file_mask: Option<Regs>,
+) -> Result<Test, String> {
     let mut c = Cur::new(body, base);
     let _stored_index = c.u32("TEST index")?;
-    let mut t = Test { index, reg_mask: file_mask, ..Test::default() };
+    let mut t = Test {
+        index,
+        reg_mask: file_mask,
+        ..Test::default()
+    };
     let (mut have_init, mut have_fina) = (false, false);
     while c.left() > 0 {
         let (id, mut p) = c.chunk()?;
@@ -347,20 +378,29 @@ fn parse_test(body: &[u8], base: u64, index: usize, family: BusFamily, file_mask
             b"CYCL" => {
                 let n = p.u32("CYCL count")? as usize;
                 if n.saturating_mul(15) > p.left() {
-                    return Err(format!("CYCL chunk claims {n} cycles but holds {} bytes", p.left()));
+                    return Err(format!(
+                        "CYCL chunk claims {n} cycles but holds {} bytes",
+                        p.left()
+                    ));
                 }
                 for _ in 0..n {
                     let r = p.take(15, "cycle")?;
                     if r[0] & 1 != 0 {
                         let addr = u32::from_le_bytes([r[1], r[2], r[3], r[4]]);
-                        t.cycles.push(Cycle { addr, kind: family.decode(r[11]) });
+                        t.cycles.push(Cycle {
+                            addr,
+                            kind: family.decode(r[11]),
+                        });
                     }
                 }
             }
             b"EXCP" => {
                 let number = p.u8("EXCP number")?;
                 let flag_address = p.u32("EXCP flag address")?;
-                t.exception = Some(ExceptionInfo { number, flag_address });
+                t.exception = Some(ExceptionInfo {
+                    number,
+                    flag_address,
+                });
             }
             b"HASH" => {
                 let h = p.take(p.left(), "HASH")?;
@@ -370,10 +410,14 @@ fn parse_test(body: &[u8], base: u64, index: usize, family: BusFamily, file_mask
         }
     }
     if !have_init || !have_fina {
-        return Err(format!("test {index} at offset {base} lacks its INIT or FINA chunk"));
+        return Err(format!(
+            "test {index} at offset {base} lacks its INIT or FINA chunk"
+        ));
     }
     if !t.wide && !t.init.regs.complete() {
-        return Err(format!("test {index} at offset {base}: the initial REGS chunk does not give every register"));
+        return Err(format!(
+            "test {index} at offset {base}: the initial REGS chunk does not give every register"
+        ));
     }
     Ok(t)
 }
@@ -408,7 +452,23 @@ mod tests {
     }
 
     fn sample_file(count_in_header: u32) -> Vec<u8> {
-        let mut f = chunk(b"MOO ", &[1, 1, 0, 0, count_in_header as u8, 0, 0, 0, b'8', b'0', b'8', b'6']);
+        let mut f = chunk(
+            b"MOO ",
+            &[
+                1,
+                1,
+                0,
+                0,
+                count_in_header as u8,
+                0,
+                0,
+                0,
+                b'8',
+                b'0',
+                b'8',
+                b'6',
+            ],
+        );
         let init_vals: Vec<u16> = (1..=14).collect();
         let mut test = 0u32.to_le_bytes().to_vec();
         let mut name = 7u32.to_le_bytes().to_vec();
@@ -444,7 +504,10 @@ mod tests {
         let t = &tests[0];
         assert_eq!(t.name, "inc ax ");
         assert_eq!(t.bytes, vec![0x40]);
-        assert_eq!(t.init.regs.v, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+        assert_eq!(
+            t.init.regs.v,
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        );
         assert_eq!(t.fina.regs.get(0), Some(2));
         assert_eq!(t.fina.regs.get(12), Some(14));
         assert_eq!(t.fina.regs.get(1), None);
@@ -452,8 +515,20 @@ mod tests {
         assert_eq!(e.v[0], 2);
         assert_eq!(e.v[1], 2);
         assert_eq!(t.init.ram, vec![(0x1234, 0x40)]);
-        assert_eq!(t.cycles, vec![Cycle { addr: 0, kind: BusKind::MemRead }]);
-        assert_eq!(t.exception, Some(ExceptionInfo { number: 0, flag_address: 0x2010 }));
+        assert_eq!(
+            t.cycles,
+            vec![Cycle {
+                addr: 0,
+                kind: BusKind::MemRead
+            }]
+        );
+        assert_eq!(
+            t.exception,
+            Some(ExceptionInfo {
+                number: 0,
+                flag_address: 0x2010
+            })
+        );
     }
 
     #[test]

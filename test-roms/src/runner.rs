@@ -67,7 +67,10 @@ impl FileReport {
         if let Some((why, n)) = self.file_skip {
             return format!("{}: skipped ({n} tests): {why}", self.label);
         }
-        let mut s = format!("{}: {} passed, {} failed", self.label, self.passed, self.failed);
+        let mut s = format!(
+            "{}: {} passed, {} failed",
+            self.label, self.passed, self.failed
+        );
         let k: usize = self.skipped.values().sum();
         if k > 0 {
             let _ = write!(s, ", {k} skipped");
@@ -87,7 +90,10 @@ pub struct TestBus {
 
 impl TestBus {
     pub fn new(size: usize) -> Self {
-        TestBus { ram: vec![0; size], ivt_reads: Vec::with_capacity(64) }
+        TestBus {
+            ram: vec![0; size],
+            ivt_reads: Vec::with_capacity(64),
+        }
     }
 
     /// Every vector the CPU fetched from the interrupt table (four
@@ -111,7 +117,10 @@ impl Bus for TestBus {
         if p == 0 || p + 0x1000 > self.ram.len() {
             PageMap::Mmio
         } else {
-            PageMap::Direct { offset: p, writable: true }
+            PageMap::Direct {
+                offset: p,
+                writable: true,
+            }
         }
     }
 
@@ -199,7 +208,10 @@ pub fn classify(path: &Path) -> Option<(Format, String)> {
 
 /// `8086/v1_binary/00.MOO.gz`: the last three components of a path.
 pub fn label(path: &Path) -> String {
-    let parts: Vec<String> = path.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = path
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let n = parts.len();
     parts[n.saturating_sub(3)..].join("/")
 }
@@ -207,7 +219,11 @@ pub fn label(path: &Path) -> String {
 fn open(path: &Path, gz: bool) -> Result<Box<dyn Read>, String> {
     let f = File::open(path).map_err(|e| e.to_string())?;
     let r = BufReader::with_capacity(1 << 16, f);
-    Ok(if gz { Box::new(GzDecoder::new(r)) } else { Box::new(r) })
+    Ok(if gz {
+        Box::new(GzDecoder::new(r))
+    } else {
+        Box::new(r)
+    })
 }
 
 /// Physical address of SS:offset on a CPU with 20 address lines.
@@ -217,7 +233,12 @@ fn phys20(seg: u16, off: u16) -> u32 {
 
 impl Runner {
     pub fn new() -> Self {
-        Runner { cpu8086: None, cpu286: None, metadata: HashMap::new(), revoked: HashMap::new() }
+        Runner {
+            cpu8086: None,
+            cpu286: None,
+            metadata: HashMap::new(),
+            revoked: HashMap::new(),
+        }
     }
 
     /// metadata.json for a test file: the override, the file's directory, or
@@ -227,22 +248,38 @@ impl Runner {
             m.clone()
         } else {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
             let here = dir.join("metadata.json");
             if here.is_file() {
                 here
             } else {
                 let mut found = None;
                 if let Some(parent) = dir.parent() {
-                    let parent = if parent.as_os_str().is_empty() { Path::new("..") } else { parent };
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new("..")
+                    } else {
+                        parent
+                    };
                     if let Ok(rd) = std::fs::read_dir(parent) {
-                        let mut sibs: Vec<PathBuf> =
-                            rd.filter_map(|e| e.ok()).map(|e| e.path().join("metadata.json")).filter(|p| p.is_file()).collect();
+                        let mut sibs: Vec<PathBuf> = rd
+                            .filter_map(|e| e.ok())
+                            .map(|e| e.path().join("metadata.json"))
+                            .filter(|p| p.is_file())
+                            .collect();
                         sibs.sort();
                         found = sibs.into_iter().next();
                     }
                 }
-                found.ok_or_else(|| format!("no metadata.json next to it (looked in {} and its siblings)", dir.display()))?
+                found.ok_or_else(|| {
+                    format!(
+                        "no metadata.json next to it (looked in {} and its siblings)",
+                        dir.display()
+                    )
+                })?
             }
         };
         if let Some(m) = self.metadata.get(&candidate) {
@@ -277,21 +314,34 @@ impl Runner {
 
     /// Runs one test file.
     pub fn run_file(&mut self, path: &Path, opts: &Options) -> FileReport {
-        let mut rep = FileReport { label: label(path), ..FileReport::default() };
+        let mut rep = FileReport {
+            label: label(path),
+            ..FileReport::default()
+        };
         if let Err(e) = self.run_file_inner(path, opts, &mut rep) {
             rep.error = Some(e);
         }
         rep
     }
 
-    fn run_file_inner(&mut self, path: &Path, opts: &Options, rep: &mut FileReport) -> Result<(), String> {
+    fn run_file_inner(
+        &mut self,
+        path: &Path,
+        opts: &Options,
+        rep: &mut FileReport,
+    ) -> Result<(), String> {
         let (format, stem) = classify(path).ok_or("not a test file name (*.MOO.gz, *.json.gz)")?;
         let meta = self.find_metadata(path, opts)?;
         let revoked = self.revocations(path);
         let set = match meta.cpu.as_str() {
             "8086" | "8088" => Set::I8086,
             "286" | "80286" => Set::I286,
-            other => return Err(format!("CPU '{other}' in {} is not supported by this runner", meta.path.display())),
+            other => {
+                return Err(format!(
+                    "CPU '{other}' in {} is not supported by this runner",
+                    meta.path.display()
+                ))
+            }
         };
         let (tests, declared): (Vec<Test>, usize) = match format {
             Format::Moo { gz } => {
@@ -302,7 +352,10 @@ impl Runner {
                     _ => None,
                 };
                 if id_set != Some(set) {
-                    return Err(format!("the file's CPU '{}' does not match the metadata's '{}'", r.cpu, meta.cpu));
+                    return Err(format!(
+                        "the file's CPU '{}' does not match the metadata's '{}'",
+                        r.cpu, meta.cpu
+                    ));
                 }
                 if let Some(rule) = skip::file_rule(set, &stem) {
                     rep.file_skip = Some((rule.reason, r.declared as usize));
@@ -326,7 +379,9 @@ impl Runner {
             }
             Format::Json { gz } => {
                 let mut text = Vec::new();
-                open(path, gz)?.read_to_end(&mut text).map_err(|e| format!("read error: {e}"))?;
+                open(path, gz)?
+                    .read_to_end(&mut text)
+                    .map_err(|e| format!("read error: {e}"))?;
                 let tests = crate::json::parse(&text)?;
                 let n = tests.len();
                 if let Some(rule) = skip::file_rule(set, &stem) {
@@ -345,15 +400,27 @@ impl Runner {
             None => (stem.clone(), None),
         };
         let group = meta.is_group(&opcode);
-        for t in tests.iter().take(opts.limit.unwrap_or(usize::MAX).max(opts.index.map_or(0, |i| i + 1))) {
+        for t in tests.iter().take(
+            opts.limit
+                .unwrap_or(usize::MAX)
+                .max(opts.index.map_or(0, |i| i + 1)),
+        ) {
             if opts.index.is_some_and(|i| i != t.index) {
                 continue;
             }
             if t.hash.as_ref().is_some_and(|h| revoked.contains(h)) {
-                *rep.skipped.entry("revoked by the suite's revocation_list.txt").or_default() += 1;
+                *rep.skipped
+                    .entry("revoked by the suite's revocation_list.txt")
+                    .or_default() += 1;
                 continue;
             }
-            let reg = file_reg.or_else(|| if group { skip::modrm_reg(&t.bytes) } else { None });
+            let reg = file_reg.or_else(|| {
+                if group {
+                    skip::modrm_reg(&t.bytes)
+                } else {
+                    None
+                }
+            });
             let info = meta.lookup(&opcode, reg);
             if let Some(rule) = skip::rule_for(set, &stem, t, info.map(|i| i.status.as_str())) {
                 *rep.skipped.entry(rule.reason).or_default() += 1;
@@ -368,14 +435,26 @@ impl Runner {
                 Verdict::Skip(why) => {
                     *rep.skipped.entry(why).or_default() += 1;
                     if opts.verbose {
-                        let _ = writeln!(rep.log, "SKIP {} #{} \"{}\": {why}", rep.label, t.index, t.name);
+                        let _ = writeln!(
+                            rep.log,
+                            "SKIP {} #{} \"{}\": {why}",
+                            rep.label, t.index, t.name
+                        );
                     }
                 }
                 Verdict::Fail(diffs) => {
                     rep.failed += 1;
                     if opts.verbose {
-                        let bytes: Vec<String> = t.bytes.iter().map(|b| format!("{b:02X}")).collect();
-                        let _ = writeln!(rep.log, "FAIL {} #{} \"{}\" [{}]", rep.label, t.index, t.name, bytes.join(" "));
+                        let bytes: Vec<String> =
+                            t.bytes.iter().map(|b| format!("{b:02X}")).collect();
+                        let _ = writeln!(
+                            rep.log,
+                            "FAIL {} #{} \"{}\" [{}]",
+                            rep.label,
+                            t.index,
+                            t.name,
+                            bytes.join(" ")
+                        );
                         for d in diffs {
                             let _ = writeln!(rep.log, "    {d}");
                         }
@@ -411,18 +490,34 @@ impl Runner {
         for (i, v) in gpr.iter().enumerate() {
             cpu.set_gpr(i, *v as u32);
         }
-        for (seg, sel) in [(SegReg::Cs, r[4]), (SegReg::Ss, r[5]), (SegReg::Ds, r[6]), (SegReg::Es, r[7]), (SegReg::Fs, 0), (SegReg::Gs, 0)] {
+        for (seg, sel) in [
+            (SegReg::Cs, r[4]),
+            (SegReg::Ss, r[5]),
+            (SegReg::Ds, r[6]),
+            (SegReg::Es, r[7]),
+            (SegReg::Fs, 0),
+            (SegReg::Gs, 0),
+        ] {
             cpu.set_segment_real(seg, sel);
             if how == Setup::NoLimits {
                 let s = cpu.segment(seg);
-                cpu.set_segment(seg, Segment { limit: u32::MAX, ..s });
+                cpu.set_segment(
+                    seg,
+                    Segment {
+                        limit: u32::MAX,
+                        ..s
+                    },
+                );
             }
         }
         cpu.set_eip(r[IP] as u32);
         // Bits 12-15 are not real-mode state (see FLAGS_COMPARED).
         cpu.set_eflags((r[FLAGS] & 0x0FFF) as u32);
         for &(a, v) in &t.init.ram {
-            let slot = bus.ram.get_mut(a as usize).ok_or_else(|| format!("test {}: RAM address {a:#x} is outside memory", t.index))?;
+            let slot = bus
+                .ram
+                .get_mut(a as usize)
+                .ok_or_else(|| format!("test {}: RAM address {a:#x} is outside memory", t.index))?;
             *slot = v;
         }
         let mut alias_saved = None;
@@ -444,7 +539,9 @@ impl Runner {
             Set::I286 => match cpu.run(bus, MAX_286_STEPS) {
                 Exit::Halted => None,
                 Exit::TripleFault => Some("triple fault".to_string()),
-                e => Some(format!("no HLT within {MAX_286_STEPS} instructions ({e:?})")),
+                e => Some(format!(
+                    "no HLT within {MAX_286_STEPS} instructions ({e:?})"
+                )),
             },
         };
         let mut regs = [0u32; 14];
@@ -464,7 +561,12 @@ impl Runner {
         regs[IP] = cpu.eip();
         regs[FLAGS] = cpu.eflags();
         let vectors = bus.vectors();
-        let got: Vec<u8> = t.fina.ram.iter().map(|&(a, _)| bus.ram.get(a as usize).copied().unwrap_or(0xFF)).collect();
+        let got: Vec<u8> = t
+            .fina
+            .ram
+            .iter()
+            .map(|&(a, _)| bus.ram.get(a as usize).copied().unwrap_or(0xFF))
+            .collect();
         for &(a, _) in t.init.ram.iter().chain(&t.fina.ram) {
             if let Some(b) = bus.ram.get_mut(a as usize) {
                 *b = 0;
@@ -473,11 +575,24 @@ impl Runner {
         if let Some((f, saved)) = alias_saved {
             bus.ram[f..f + 4].copy_from_slice(&saved);
         }
-        Ok((Outcome { regs, vectors, problem }, got))
+        Ok((
+            Outcome {
+                regs,
+                vectors,
+                problem,
+            },
+            got,
+        ))
     }
 
     /// Runs and compares one test, applying the dynamic rules of `skip`.
-    fn check(&mut self, set: Set, stem: &str, t: &Test, info: Option<&OpInfo>) -> Result<Verdict, String> {
+    fn check(
+        &mut self,
+        set: Set,
+        stem: &str,
+        t: &Test,
+        info: Option<&OpInfo>,
+    ) -> Result<Verdict, String> {
         let (out, ram) = self.execute(set, t, Setup::Plain)?;
         let diffs = compare(set, stem, t, info, &out, &ram);
         let divide_error_8086 = divide_error_8086(set, stem, t);
@@ -497,7 +612,9 @@ impl Runner {
                 // IDIV's quotient range grew by one value after the 8086.
                 if divide_error_8086 && ours.is_none() {
                     let ax = out.regs[crate::model::AX];
-                    if (skip::file_matches("F6.7", stem) && ax & 0xFF == 0x80) || (skip::file_matches("F7.7", stem) && ax == 0x8000) {
+                    if (skip::file_matches("F6.7", stem) && ax & 0xFF == 0x80)
+                        || (skip::file_matches("F7.7", stem) && ax == 0x8000)
+                    {
                         return Ok(Verdict::Skip(skip::IDIV_8086));
                     }
                 }
@@ -529,7 +646,11 @@ impl Runner {
                 if recorded == Some(13) && ours == Some(12) && ivt12_free {
                     let (again, ram2) = self.execute(set, t, Setup::Alias { from: 12, to: 13 })?;
                     let d2 = compare(set, stem, t, info, &again, &ram2);
-                    return Ok(if d2.is_empty() { Verdict::PassNote(skip::SS_AS_GP_286) } else { Verdict::Fail(d2) });
+                    return Ok(if d2.is_empty() {
+                        Verdict::PassNote(skip::SS_AS_GP_286)
+                    } else {
+                        Verdict::Fail(d2)
+                    });
                 }
                 // IDIV overflows the 286 misses: it stores the most negative
                 // quotient where a 386 raises #DE.
@@ -552,7 +673,10 @@ enum Setup {
     /// Every segment limit at 4 GiB.
     NoLimits,
     /// Interrupt vector `from` points where vector `to` does.
-    Alias { from: u8, to: u8 },
+    Alias {
+        from: u8,
+        to: u8,
+    },
 }
 
 enum Verdict {
@@ -564,20 +688,44 @@ enum Verdict {
 
 /// A divide error recorded on the 8086 (see [`skip::DE_RETURN_8086`]).
 fn divide_error_8086(set: Set, stem: &str, t: &Test) -> bool {
-    set == Set::I8086 && skip::DIVIDES.iter().any(|d| skip::file_matches(d, stem)) && t.ivt_vector() == Some(0)
+    set == Set::I8086
+        && skip::DIVIDES.iter().any(|d| skip::file_matches(d, stem))
+        && t.ivt_vector() == Some(0)
 }
 
 fn flag_letters(bits: u16) -> String {
-    const NAMES: [(u16, char); 9] =
-        [(0x800, 'O'), (0x400, 'D'), (0x200, 'I'), (0x100, 'T'), (0x80, 'S'), (0x40, 'Z'), (0x10, 'A'), (0x4, 'P'), (0x1, 'C')];
-    NAMES.iter().filter(|(b, _)| bits & b != 0).map(|&(_, c)| c).collect()
+    const NAMES: [(u16, char); 9] = [
+        (0x800, 'O'),
+        (0x400, 'D'),
+        (0x200, 'I'),
+        (0x100, 'T'),
+        (0x80, 'S'),
+        (0x40, 'Z'),
+        (0x10, 'A'),
+        (0x4, 'P'),
+        (0x1, 'C'),
+    ];
+    NAMES
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|&(_, c)| c)
+        .collect()
 }
 
 /// The differences between the emulator's result and the recorded one.
-fn compare(set: Set, stem: &str, t: &Test, info: Option<&OpInfo>, out: &Outcome, ram: &[u8]) -> Vec<String> {
+fn compare(
+    set: Set,
+    stem: &str,
+    t: &Test,
+    info: Option<&OpInfo>,
+    out: &Outcome,
+    ram: &[u8],
+) -> Vec<String> {
     let mut diffs = Vec::new();
     let exp = t.expected_regs();
-    let fmask = FLAGS_COMPARED & info.and_then(|i| i.flags_mask).unwrap_or(0xFFFF) & !skip::extra_flag_mask(set, stem, t);
+    let fmask = FLAGS_COMPARED
+        & info.and_then(|i| i.flags_mask).unwrap_or(0xFFFF)
+        & !skip::extra_flag_mask(set, stem, t);
     for (i, &g) in out.regs.iter().enumerate() {
         // A register mask (RMSK) limits the comparison; without one the whole
         // 32-bit register must match, so a 16-bit instruction that touched the
@@ -595,7 +743,10 @@ fn compare(set: Set, stem: &str, t: &Test, info: Option<&OpInfo>, out: &Outcome,
                 ));
             }
         } else if g & rmask.map_or(u32::MAX, u32::from) != e as u32 {
-            diffs.push(format!("{}: expected {:04X} got {:04X}", REG_NAMES[i], exp.v[i], g));
+            diffs.push(format!(
+                "{}: expected {:04X} got {:04X}",
+                REG_NAMES[i], exp.v[i], g
+            ));
         }
     }
     // FLAGS images the CPU pushed, compared like the FLAGS register.
@@ -633,10 +784,20 @@ fn compare(set: Set, stem: &str, t: &Test, info: Option<&OpInfo>, out: &Outcome,
     }
     for (k, &(a, e)) in t.fina.ram.iter().enumerate() {
         let e = fixed.iter().find(|f| f.0 == a).map_or(e, |f| f.1);
-        let m = masks.iter().filter(|&&(ma, _)| ma == a).fold(0xFF, |acc, &(_, m)| acc & m);
+        let m = masks
+            .iter()
+            .filter(|&&(ma, _)| ma == a)
+            .fold(0xFF, |acc, &(_, m)| acc & m);
         let g = ram.get(k).copied().unwrap_or(0xFF);
         if (g ^ e) & m != 0 {
-            diffs.push(format!("ram[{a:05X}]: expected {e:02X} got {g:02X}{}", if m != 0xFF { format!(" (mask {m:02X})") } else { String::new() }));
+            diffs.push(format!(
+                "ram[{a:05X}]: expected {e:02X} got {g:02X}{}",
+                if m != 0xFF {
+                    format!(" (mask {m:02X})")
+                } else {
+                    String::new()
+                }
+            ));
         }
     }
     if let Some(p) = &out.problem {
@@ -651,7 +812,11 @@ fn compare(set: Set, stem: &str, t: &Test, info: Option<&OpInfo>, out: &Outcome,
         let ours: Vec<String> = out.vectors.iter().map(|v| format!("int {v}")).collect();
         diffs.push(format!(
             "interrupts: recorded {recorded}; oxbox {} (CS:IP {:04X}:{:04X} -> {:04X}:{:04X})",
-            if ours.is_empty() { "none".into() } else { ours.join(", ") },
+            if ours.is_empty() {
+                "none".into()
+            } else {
+                ours.join(", ")
+            },
             t.init.regs.v[CS],
             t.init.regs.v[IP],
             out.regs[CS],
@@ -667,10 +832,19 @@ mod tests {
 
     #[test]
     fn classify_names() {
-        assert_eq!(classify(Path::new("a/F6.6.MOO.gz")), Some((Format::Moo { gz: true }, "F6.6".into())));
-        assert_eq!(classify(Path::new("00.json.gz")), Some((Format::Json { gz: true }, "00".into())));
+        assert_eq!(
+            classify(Path::new("a/F6.6.MOO.gz")),
+            Some((Format::Moo { gz: true }, "F6.6".into()))
+        );
+        assert_eq!(
+            classify(Path::new("00.json.gz")),
+            Some((Format::Json { gz: true }, "00".into()))
+        );
         assert_eq!(classify(Path::new("metadata.json")), None);
         assert_eq!(classify(Path::new("README.md")), None);
-        assert_eq!(label(Path::new("/x/y/8086/v1_binary/00.MOO.gz")), "8086/v1_binary/00.MOO.gz");
+        assert_eq!(
+            label(Path::new("/x/y/8086/v1_binary/00.MOO.gz")),
+            "8086/v1_binary/00.MOO.gz"
+        );
     }
 }

@@ -68,7 +68,8 @@ pub struct Rule {
     pub reason: &'static str,
 }
 
-const ALIAS_JCC: &str = "8086 decodes 60-6F as aliases of Jcc 70-7F; a 186+ has other instructions there";
+const ALIAS_JCC: &str =
+    "8086 decodes 60-6F as aliases of Jcc 70-7F; a 186+ has other instructions there";
 const ALIAS_RET: &str = "8086 decodes C0/C1 as RETN imm16/RETN; a 186+ has the shift-by-imm8 group";
 const ALIAS_RETF: &str = "8086 decodes C8/C9 as RETF imm16/RETF; a 186+ has ENTER/LEAVE";
 
@@ -133,8 +134,20 @@ pub struct MaskRule {
 const AAM0: &str = "AAM 0: the 8086 and 286 update SF/ZF/PF before raising #DE; oxbox, like Bochs and QEMU, faults first (the SDM leaves these flags unspecified); SF/ZF/PF not compared";
 
 pub const MASK_RULES: &[MaskRule] = &[
-    MaskRule { set: Set::I8086, file: "D4", when: When::Recorded(0), flags: 0x00C4, reason: AAM0 },
-    MaskRule { set: Set::I286, file: "D4", when: When::Recorded(0), flags: 0x00C4, reason: AAM0 },
+    MaskRule {
+        set: Set::I8086,
+        file: "D4",
+        when: When::Recorded(0),
+        flags: 0x00C4,
+        reason: AAM0,
+    },
+    MaskRule {
+        set: Set::I286,
+        file: "D4",
+        when: When::Recorded(0),
+        flags: 0x00C4,
+        reason: AAM0,
+    },
 ];
 
 /// Files whose divide errors are compared under [`DE_RETURN_8086`].
@@ -142,7 +155,9 @@ pub const DIVIDES: [&str; 5] = ["F6.6", "F6.7", "F7.6", "F7.7", "D4"];
 
 /// The mask rule that applies to this test, if any.
 pub fn mask_rule_for(set: Set, stem: &str, test: &Test) -> Option<&'static MaskRule> {
-    MASK_RULES.iter().find(|r| r.set == set && file_matches(r.file, stem) && applies(r.when, test, None))
+    MASK_RULES
+        .iter()
+        .find(|r| r.set == set && file_matches(r.file, stem) && applies(r.when, test, None))
 }
 
 /// The extra flag bits to leave out for this test, if a mask rule applies.
@@ -188,19 +203,28 @@ pub fn opcode_index(bytes: &[u8]) -> Option<usize> {
 /// The ModR/M reg field of the instruction, if it has a ModR/M byte there.
 pub fn modrm_reg(bytes: &[u8]) -> Option<u8> {
     let i = opcode_index(bytes)?;
-    let m = if bytes[i] == 0x0F { bytes.get(i + 2)? } else { bytes.get(i + 1)? };
+    let m = if bytes[i] == 0x0F {
+        bytes.get(i + 2)?
+    } else {
+        bytes.get(i + 1)?
+    };
     Some((m >> 3) & 7)
 }
 
 /// The rule that skips this test, if any. `status` is the metadata status of
 /// the test's form.
 pub fn rule_for(set: Set, stem: &str, test: &Test, status: Option<&str>) -> Option<&'static Rule> {
-    RULES.iter().filter(|r| r.set == set && file_matches(r.file, stem)).find(|r| applies(r.when, test, status))
+    RULES
+        .iter()
+        .filter(|r| r.set == set && file_matches(r.file, stem))
+        .find(|r| applies(r.when, test, status))
 }
 
 /// A rule that skips the whole file whatever its tests hold.
 pub fn file_rule(set: Set, stem: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.set == set && r.file != "*" && r.when == When::Always && file_matches(r.file, stem))
+    RULES.iter().find(|r| {
+        r.set == set && r.file != "*" && r.when == When::Always && file_matches(r.file, stem)
+    })
 }
 
 fn applies(when: When, t: &Test, status: Option<&str>) -> bool {
@@ -212,7 +236,11 @@ fn applies(when: When, t: &Test, status: Option<&str>) -> bool {
         When::ModrmReg(list) => modrm_reg(&t.bytes).is_some_and(|g| list.contains(&g)),
         When::Status(s) => status == Some(s),
         When::ClAbove31 => r[CX] & 0xFF >= 32,
-        When::RepPrefix => t.bytes.iter().take_while(|&&b| is_prefix(b)).any(|&b| b == 0xF2 || b == 0xF3),
+        When::RepPrefix => t
+            .bytes
+            .iter()
+            .take_while(|&&b| is_prefix(b))
+            .any(|&b| b == 0xF2 || b == 0xF3),
         When::AaaCarry => (al & 0xF > 9 || af) && al >= 0xFA,
         When::AasBorrow => (al & 0xF > 9 || af) && al < 6,
         When::Modrm(m) => opcode_index(&t.bytes).and_then(|i| t.bytes.get(i + 1)) == Some(&m),
@@ -223,7 +251,13 @@ fn applies(when: When, t: &Test, status: Option<&str>) -> bool {
             Some(e) => e.number == v,
             None => t.ivt_vector() == Some(v),
         },
-        When::LockNotLockable => t.bytes.iter().take_while(|&&b| is_prefix(b)).any(|&b| b == 0xF0) && !lockable(&t.bytes),
+        When::LockNotLockable => {
+            t.bytes
+                .iter()
+                .take_while(|&&b| is_prefix(b))
+                .any(|&b| b == 0xF0)
+                && !lockable(&t.bytes)
+        }
     }
 }
 
@@ -232,8 +266,12 @@ fn applies(when: When, t: &Test, status: Option<&str>) -> bool {
 /// C6/C7 with any reg field as MOV r/m, imm, which may run past the HLT.
 pub fn length_286(bytes: &[u8]) -> usize {
     let plain = bytes.len().saturating_sub(1);
-    let Some(i) = opcode_index(bytes) else { return plain };
-    let (op, Some(&m)) = (bytes[i], bytes.get(i + 1)) else { return plain };
+    let Some(i) = opcode_index(bytes) else {
+        return plain;
+    };
+    let (op, Some(&m)) = (bytes[i], bytes.get(i + 1)) else {
+        return plain;
+    };
     if op != 0xC6 && op != 0xC7 {
         return plain;
     }
@@ -249,16 +287,26 @@ pub fn length_286(bytes: &[u8]) -> usize {
 /// Whether a 386 accepts LOCK on this instruction: the read-modify-write
 /// forms with a memory destination (Intel SDM, LOCK).
 pub fn lockable(bytes: &[u8]) -> bool {
-    let Some(i) = opcode_index(bytes) else { return false };
+    let Some(i) = opcode_index(bytes) else {
+        return false;
+    };
     let op = bytes[i];
-    let (modrm, two) = if op == 0x0F { (bytes.get(i + 2), bytes.get(i + 1).copied()) } else { (bytes.get(i + 1), None) };
+    let (modrm, two) = if op == 0x0F {
+        (bytes.get(i + 2), bytes.get(i + 1).copied())
+    } else {
+        (bytes.get(i + 1), None)
+    };
     let Some(&m) = modrm else { return false };
     if m >> 6 == 3 {
         return false;
     }
     let reg = (m >> 3) & 7;
     match (op, two) {
-        (0x0F, Some(o)) => matches!(o, 0xAB | 0xB3 | 0xBB | 0xB0 | 0xB1 | 0xC0 | 0xC1) || (o == 0xBA && reg >= 5) || (o == 0xC7 && reg == 1),
+        (0x0F, Some(o)) => {
+            matches!(o, 0xAB | 0xB3 | 0xBB | 0xB0 | 0xB1 | 0xC0 | 0xC1)
+                || (o == 0xBA && reg >= 5)
+                || (o == 0xC7 && reg == 1)
+        }
         (0x00..=0x3F, _) => op & 7 <= 1 && op & 0x38 != 0x38,
         (0x80..=0x83, _) => reg != 7,
         (0x86 | 0x87, _) => true,
@@ -291,7 +339,10 @@ mod tests {
 
     #[test]
     fn lengths_286() {
-        assert_eq!(length_286(&[0x2E, 0x3E, 0x26, 0x3E, 0x26, 0xC7, 0xB9, 0xF4]), 11);
+        assert_eq!(
+            length_286(&[0x2E, 0x3E, 0x26, 0x3E, 0x26, 0xC7, 0xB9, 0xF4]),
+            11
+        );
         assert_eq!(length_286(&[0x54, 0xF4]), 1);
         assert_eq!(length_286(&[0xC6, 0x06, 0x34, 0x12, 0x56, 0xF4]), 5);
     }

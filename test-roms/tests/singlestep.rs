@@ -31,17 +31,34 @@ fn run_set(dirs: &[&str]) -> Option<Tally> {
     let root = data_dir();
     let paths: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
     if let Some(missing) = paths.iter().find(|p| !p.is_dir()) {
-        eprintln!("SKIPPED: SingleStepTests data not found at {}", missing.display());
-        println!("SKIPPED: SingleStepTests data not found at {}", missing.display());
+        eprintln!(
+            "SKIPPED: SingleStepTests data not found at {}",
+            missing.display()
+        );
+        println!(
+            "SKIPPED: SingleStepTests data not found at {}",
+            missing.display()
+        );
         return None;
     }
     let files = match collect_files(&paths, None) {
         Ok(f) => f,
         Err(e) => panic!("{e}"),
     };
-    let opts = Options { limit: Some(SAMPLE), verbose: true, ..Options::default() };
+    let opts = Options {
+        limit: Some(SAMPLE),
+        verbose: true,
+        ..Options::default()
+    };
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut t = Tally { passed: 0, failed: 0, skipped: 0, files: 0, bad_files: Vec::new(), errors: Vec::new() };
+    let mut t = Tally {
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        files: 0,
+        bad_files: Vec::new(),
+        errors: Vec::new(),
+    };
     run_files(&files, &opts, jobs, |_, r| {
         t.files += 1;
         t.passed += r.passed;
@@ -62,7 +79,11 @@ fn run_set(dirs: &[&str]) -> Option<Tally> {
 
 fn check(name: &str, t: &Tally, min_rate: f64) {
     let ran = t.passed + t.failed;
-    let rate = if ran == 0 { 0.0 } else { t.passed as f64 / ran as f64 };
+    let rate = if ran == 0 {
+        0.0
+    } else {
+        t.passed as f64 / ran as f64
+    };
     println!(
         "{name}: {} files, {} passed, {} failed, {} skipped ({:.3}% of the tests run passed)",
         t.files,
@@ -71,21 +92,38 @@ fn check(name: &str, t: &Tally, min_rate: f64) {
         t.skipped,
         rate * 100.0
     );
-    assert!(t.errors.is_empty(), "{name}: files could not be read: {:#?}", t.errors);
+    assert!(
+        t.errors.is_empty(),
+        "{name}: files could not be read: {:#?}",
+        t.errors
+    );
     assert!(ran > 0, "{name}: no tests ran");
-    assert!(rate >= min_rate, "{name}: pass rate {:.3}% is below {:.1}%", rate * 100.0, min_rate * 100.0);
-    assert!(t.bad_files.is_empty(), "{name}: files with more than one failure in the sample: {:#?}", t.bad_files);
+    assert!(
+        rate >= min_rate,
+        "{name}: pass rate {:.3}% is below {:.1}%",
+        rate * 100.0,
+        min_rate * 100.0
+    );
+    assert!(
+        t.bad_files.is_empty(),
+        "{name}: files with more than one failure in the sample: {:#?}",
+        t.bad_files
+    );
 }
 
 #[test]
 fn singlestep_8086_sample() {
-    let Some(t) = run_set(&["8086/v1_binary", "8086/v1"]) else { return };
+    let Some(t) = run_set(&["8086/v1_binary", "8086/v1"]) else {
+        return;
+    };
     check("8086", &t, 0.99);
 }
 
 #[test]
 fn singlestep_80286_real_mode_sample() {
-    let Some(t) = run_set(&["80286/v1_real_mode"]) else { return };
+    let Some(t) = run_set(&["80286/v1_real_mode"]) else {
+        return;
+    };
     check("80286", &t, 0.995);
 }
 
@@ -93,13 +131,22 @@ fn singlestep_80286_real_mode_sample() {
 fn bad_files_are_errors_not_panics() {
     let dir = std::env::temp_dir().join(format!("oxbox-singlestep-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("metadata.json"), br#"{"cpu":"8086","opcodes":{"90":{"status":"normal"}}}"#)
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("metadata.json"),
+        br#"{"cpu":"8086","opcodes":{"90":{"status":"normal"}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let cases: [(&str, &[u8]); 4] = [
         ("90.MOO.gz", b"not gzip at all"),
-        ("91.MOO", b"MOO \x0c\x00\x00\x00\x01\x01\x00\x00\x05\x00\x00\x00"),
+        (
+            "91.MOO",
+            b"MOO \x0c\x00\x00\x00\x01\x01\x00\x00\x05\x00\x00\x00",
+        ),
         ("92.json", b"[{\"name\": 1}"),
-        ("93.MOO", b"MOO \x0c\x00\x00\x00\x01\x01\x00\x00\x01\x00\x00\x008086TEST\xff\xff\x00\x00\x00"),
+        (
+            "93.MOO",
+            b"MOO \x0c\x00\x00\x00\x01\x01\x00\x00\x01\x00\x00\x008086TEST\xff\xff\x00\x00\x00",
+        ),
     ];
     for (name, bytes) in cases {
         std::fs::write(dir.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));

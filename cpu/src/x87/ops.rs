@@ -123,7 +123,14 @@ impl<B: Bus> Cpu<B> {
 /// Checks a whole memory range (segment limits, and for a write that
 /// crosses a page the second page, by writing back one of its bytes)
 /// before any byte of it is stored, so a fault leaves memory untouched.
-fn check_range<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, len: u32, write: bool) -> Result<()> {
+fn check_range<B: Bus>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    seg: u8,
+    off: u32,
+    len: u32,
+    write: bool,
+) -> Result<()> {
     let last = len.saturating_sub(1);
     let Some(end) = off.checked_add(last) else {
         return Err(if seg == SegReg::Ss as u8 {
@@ -144,7 +151,14 @@ fn check_range<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, len: u3
     Ok(())
 }
 
-fn read_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: u32, buf: &mut [u8]) -> Result<()> {
+fn read_bytes<B: Bus>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    seg: u8,
+    off: u32,
+    amask: u32,
+    buf: &mut [u8],
+) -> Result<()> {
     check_range(cpu, bus, seg, off, buf.len() as u32, false)?;
     let mut i = 0usize;
     for chunk in buf.chunks_mut(4) {
@@ -161,7 +175,14 @@ fn read_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: u
     Ok(())
 }
 
-fn write_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: u32, buf: &[u8]) -> Result<()> {
+fn write_bytes<B: Bus>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    seg: u8,
+    off: u32,
+    amask: u32,
+    buf: &[u8],
+) -> Result<()> {
     check_range(cpu, bus, seg, off, buf.len() as u32, true)?;
     let mut i = 0usize;
     for chunk in buf.chunks(4) {
@@ -171,7 +192,12 @@ fn write_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: 
             cpu.write::<32>(bus, seg, a, v)?;
         } else {
             for (j, b) in chunk.iter().enumerate() {
-                cpu.write::<8>(bus, seg, off.wrapping_add((i + j) as u32) & amask, *b as u32)?;
+                cpu.write::<8>(
+                    bus,
+                    seg,
+                    off.wrapping_add((i + j) as u32) & amask,
+                    *b as u32,
+                )?;
             }
         }
         i += chunk.len();
@@ -181,7 +207,12 @@ fn write_bytes<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, seg: u8, off: u32, amask: 
 
 /// Reads a memory operand of format `SRC` as raw bits.
 #[inline(always)]
-fn read_raw<B: Bus, const SRC: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, off: u32) -> Result<u128> {
+fn read_raw<B: Bus, const SRC: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+    off: u32,
+) -> Result<u128> {
     let (seg, m) = (op.seg, op.amask);
     Ok(match SRC {
         I16 => cpu.read::<16>(bus, seg, off)? as u128,
@@ -289,7 +320,11 @@ impl super::Fpu {
 // Arithmetic
 
 /// FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR ST(0), m32/m64 and FIxxx m16/m32.
-pub(crate) fn arith_m<B: Bus, const K: u8, const SRC: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn arith_m<B: Bus, const K: u8, const SRC: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let raw = read_raw::<B, SRC>(cpu, bus, op, off)?;
@@ -311,7 +346,11 @@ pub(crate) fn arith_m<B: Bus, const K: u8, const SRC: u8>(cpu: &mut Cpu<B>, bus:
 }
 
 /// ST(0) = ST(0) op ST(i).
-pub(crate) fn arith_st0_sti<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn arith_st0_sti<B: Bus, const K: u8>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -376,7 +415,11 @@ fn finish_compare(f: &mut super::Fpu, ctx: &Ctx, c: Cmp, pops: u8) {
 }
 
 /// FCOM/FCOMP m32/m64, FICOM/FICOMP m16/m32.
-pub(crate) fn fcom_m<B: Bus, const SRC: u8, const POP: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fcom_m<B: Bus, const SRC: u8, const POP: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let raw = read_raw::<B, SRC>(cpu, bus, op, off)?;
@@ -503,7 +546,11 @@ pub(crate) fn fxam<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result
 // Loads and stores
 
 /// FLD m32/m64/m80, FILD m16/m32/m64, FBLD m80.
-pub(crate) fn fld_m<B: Bus, const SRC: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fld_m<B: Bus, const SRC: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let raw = read_raw::<B, SRC>(cpu, bus, op, off)?;
@@ -556,7 +603,11 @@ pub(crate) fn fld_st<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Resu
 
 /// FLD1/FLDL2T/FLDL2E/FLDPI/FLDLG2/FLDLN2/FLDZ (K in that order, 0-6):
 /// the constant rounded in the current rounding mode, no exception.
-pub(crate) fn fld_const<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fld_const<B: Bus, const K: u8>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -613,7 +664,13 @@ fn indefinite_of<const DST: u8>() -> u128 {
     }
 }
 
-fn write_raw<B: Bus, const DST: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, off: u32, v: u128) -> Result<()> {
+fn write_raw<B: Bus, const DST: u8>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+    off: u32,
+    v: u128,
+) -> Result<()> {
     let (seg, m) = (op.seg, op.amask);
     match DST {
         I16 => cpu.write::<16>(bus, seg, off, v as u32),
@@ -639,7 +696,11 @@ fn write_raw<B: Bus, const DST: u8>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>, o
 }
 
 /// FST/FSTP m32/m64, FSTP m80, FIST/FISTP m16/m32, FISTP m64, FBSTP m80.
-pub(crate) fn fst_m<B: Bus, const DST: u8, const POP: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fst_m<B: Bus, const DST: u8, const POP: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let f = &cpu.fpu;
@@ -669,7 +730,11 @@ pub(crate) fn fst_m<B: Bus, const DST: u8, const POP: bool>(cpu: &mut Cpu<B>, bu
 }
 
 /// FST/FSTP ST(i) (and the undocumented FSTP aliases).
-pub(crate) fn fst_st<B: Bus, const POP: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fst_st<B: Bus, const POP: bool>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -751,7 +816,11 @@ pub(crate) fn fcmov<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Resul
 }
 
 /// FFREE ST(i) / FFREEP ST(i).
-pub(crate) fn ffree<B: Bus, const POP: bool>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn ffree<B: Bus, const POP: bool>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -803,7 +872,11 @@ pub(crate) fn unary<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op
     let a = f.st(0);
     match K {
         FCHS | FABS => {
-            let v = if K == FCHS { a.negate() } else { a.with_sign(false) };
+            let v = if K == FCHS {
+                a.negate()
+            } else {
+                a.with_sign(false)
+            };
             f.set_st(0, v);
             f.set_c1(false);
         }
@@ -962,7 +1035,11 @@ const FPREM1: u8 = 1;
 const FSCALE: u8 = 2;
 
 /// FPREM/FPREM1/FSCALE: ST(0) op ST(1) into ST(0).
-pub(crate) fn st0_st1<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn st0_st1<B: Bus, const K: u8>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -1001,7 +1078,11 @@ const FYL2X: u8 = 1;
 const FYL2XP1: u8 = 2;
 
 /// FPATAN/FYL2X/FYL2XP1: result in ST(1), then pop.
-pub(crate) fn st1_pop<B: Bus, const K: u8>(cpu: &mut Cpu<B>, _bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn st1_pop<B: Bus, const K: u8>(
+    cpu: &mut Cpu<B>,
+    _bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     cpu.fpu_note(op, None);
     let f = &mut cpu.fpu;
@@ -1169,7 +1250,11 @@ pub(crate) fn load_env_for_test<B: Bus>(cpu: &mut Cpu<B>, b: &[u8; 28], o32: boo
 
 /// FNSTENV (O32 selects the 28-byte image): stores, then masks every
 /// exception.
-pub(crate) fn fnstenv<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fnstenv<B: Bus, const O32: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_nowait()?;
     let off = cpu.ea(op);
     let img = env_image(cpu, O32);
@@ -1180,7 +1265,11 @@ pub(crate) fn fnstenv<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op
     Ok(())
 }
 
-pub(crate) fn fldenv<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fldenv<B: Bus, const O32: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let mut img = [0u8; 28];
@@ -1191,7 +1280,11 @@ pub(crate) fn fldenv<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op:
 }
 
 /// FNSAVE: environment plus ST(0)-ST(7), then FNINIT.
-pub(crate) fn fnsave<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn fnsave<B: Bus, const O32: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_nowait()?;
     let off = cpu.ea(op);
     let n = if O32 { 28 } else { 14 };
@@ -1206,7 +1299,11 @@ pub(crate) fn fnsave<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op:
     Ok(())
 }
 
-pub(crate) fn frstor<B: Bus, const O32: bool>(cpu: &mut Cpu<B>, bus: &mut B, op: &Op<B>) -> Result<()> {
+pub(crate) fn frstor<B: Bus, const O32: bool>(
+    cpu: &mut Cpu<B>,
+    bus: &mut B,
+    op: &Op<B>,
+) -> Result<()> {
     cpu.fpu_wait()?;
     let off = cpu.ea(op);
     let n = if O32 { 28 } else { 14 };

@@ -270,7 +270,14 @@ fn rounds_up(rc: u8, neg: bool, odd: bool, half: bool, sticky: bool) -> bool {
 /// deliver a result with the exponent adjusted by 24576; for memory
 /// destinations they deliver nothing (the caller does not store), raise no
 /// precision exception and clear C1.
-pub(crate) fn round(ctx: &mut Ctx, neg: bool, exp: i32, sig: u128, fmt: Format, reg: bool) -> Rounded {
+pub(crate) fn round(
+    ctx: &mut Ctx,
+    neg: bool,
+    exp: i32,
+    sig: u128,
+    fmt: Format,
+    reg: bool,
+) -> Rounded {
     let prec = fmt.prec;
     let norm_discard = 128 - prec;
     let mut e = exp;
@@ -605,7 +612,11 @@ pub(crate) fn add(ctx: &mut Ctx, a: F80, b: F80, sub: bool) -> F80 {
     let prec = ctx.prec;
     match (ca == Class::Zero, cb == Class::Zero) {
         (true, true) => {
-            let neg = if a.neg() == bneg { bneg } else { ctx.rc == RC_DOWN };
+            let neg = if a.neg() == bneg {
+                bneg
+            } else {
+                ctx.rc == RC_DOWN
+            };
             return F80::zero(neg);
         }
         (true, false) => {
@@ -1005,10 +1016,16 @@ pub(crate) fn f32_raw(v: u32) -> (F80, bool) {
                 (F80::zero(neg), false)
             } else {
                 let lz = f.leading_zeros();
-                (F80::new(neg, (BIAS + 63 - lz as i32 - 149) as u16, f << lz), true)
+                (
+                    F80::new(neg, (BIAS + 63 - lz as i32 - 149) as u16, f << lz),
+                    true,
+                )
             }
         }
-        _ => (F80::new(neg, (e - 127 + BIAS) as u16, (1 << 63) | (f << 40)), false),
+        _ => (
+            F80::new(neg, (e - 127 + BIAS) as u16, (1 << 63) | (f << 40)),
+            false,
+        ),
     }
 }
 
@@ -1030,10 +1047,16 @@ pub(crate) fn f64_raw(v: u64) -> (F80, bool) {
                 (F80::zero(neg), false)
             } else {
                 let lz = f.leading_zeros();
-                (F80::new(neg, (BIAS + 63 - lz as i32 - 1074) as u16, f << lz), true)
+                (
+                    F80::new(neg, (BIAS + 63 - lz as i32 - 1074) as u16, f << lz),
+                    true,
+                )
             }
         }
-        _ => (F80::new(neg, (e - 1023 + BIAS) as u16, (1 << 63) | (f << 11)), false),
+        _ => (
+            F80::new(neg, (e - 1023 + BIAS) as u16, (1 << 63) | (f << 11)),
+            false,
+        ),
     }
 }
 
@@ -1080,7 +1103,14 @@ pub(crate) fn to_f32(ctx: &mut Ctx, a: F80) -> u32 {
         Class::Zero => s,
         _ => {
             let u = unpack(a);
-            pack32(round(ctx, u.neg, u.exp, (u.sig as u128) << 64, FMT_F32, false))
+            pack32(round(
+                ctx,
+                u.neg,
+                u.exp,
+                (u.sig as u128) << 64,
+                FMT_F32,
+                false,
+            ))
         }
     }
 }
@@ -1103,7 +1133,14 @@ pub(crate) fn to_f64(ctx: &mut Ctx, a: F80) -> u64 {
         Class::Zero => s,
         _ => {
             let u = unpack(a);
-            pack64(round(ctx, u.neg, u.exp, (u.sig as u128) << 64, FMT_F64, false))
+            pack64(round(
+                ctx,
+                u.neg,
+                u.exp,
+                (u.sig as u128) << 64,
+                FMT_F64,
+                false,
+            ))
         }
     }
 }

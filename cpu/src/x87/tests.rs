@@ -61,7 +61,10 @@ pub(crate) fn machine(code: &[u8]) -> (Cpu<Ram>, Ram) {
 }
 
 /// Runs `code` (a HLT is appended) to completion.
-pub(crate) fn run_code(code: &[u8], setup: impl FnOnce(&mut Cpu<Ram>, &mut Ram)) -> (Cpu<Ram>, Ram) {
+pub(crate) fn run_code(
+    code: &[u8],
+    setup: impl FnOnce(&mut Cpu<Ram>, &mut Ram),
+) -> (Cpu<Ram>, Ram) {
     let mut c = code.to_vec();
     c.push(0xF4);
     let (mut cpu, mut ram) = machine(&c);
@@ -72,7 +75,11 @@ pub(crate) fn run_code(code: &[u8], setup: impl FnOnce(&mut Cpu<Ram>, &mut Ram))
         }
         cpu.run(&mut ram, 10_000);
     }
-    assert!(cpu.is_halted(), "code did not reach HLT; eip={:x}", cpu.eip());
+    assert!(
+        cpu.is_halted(),
+        "code did not reach HLT; eip={:x}",
+        cpu.eip()
+    );
     (cpu, ram)
 }
 
@@ -122,7 +129,10 @@ fn one_third_in_every_precision_and_rounding_mode() {
     }
     // Negative: round down goes away from zero.
     let mut c = ctx(cw(3, 1));
-    assert_eq!(sf::div(&mut c, one.negate(), three), f(0xBFFD, 0xAAAA_AAAA_AAAA_AAAB));
+    assert_eq!(
+        sf::div(&mut c, one.negate(), three),
+        f(0xBFFD, 0xAAAA_AAAA_AAAA_AAAB)
+    );
 }
 
 #[test]
@@ -243,7 +253,10 @@ fn rounding_to_integer_in_every_mode() {
     }
     // FRNDINT keeps the sign of a zero result.
     let mut c = ctx(0x037F);
-    assert_eq!(sf::round_to_int(&mut c, f(0xBFFD, 1 << 63)), F80::zero(true));
+    assert_eq!(
+        sf::round_to_int(&mut c, f(0xBFFD, 1 << 63)),
+        F80::zero(true)
+    );
 }
 
 #[test]
@@ -282,7 +295,10 @@ fn denormal_operands_and_results() {
     assert_eq!(c.flags, DE);
     // FST m32 of a value below the single range: denormal with UE|PE.
     let mut c = ctx(0x037F);
-    assert_eq!(sf::to_f32(&mut c, f(0x3FFF - 130, 0xC000_0000_0000_0001)), 0x000C_0000);
+    assert_eq!(
+        sf::to_f32(&mut c, f(0x3FFF - 130, 0xC000_0000_0000_0001)),
+        0x000C_0000
+    );
     assert_eq!(c.flags, UE | PE);
 }
 
@@ -310,7 +326,10 @@ fn overflow_responses() {
     assert_eq!(c.flags, OE | PE);
     // Precision control 24: max rounds to the 24-bit maximum with RZ.
     let mut c = ctx(cw(0, 3));
-    assert_eq!(sf::add(&mut c, max, F80::ZERO, false), f(0x7FFE, 0xFFFF_FF00_0000_0000));
+    assert_eq!(
+        sf::add(&mut c, max, F80::ZERO, false),
+        f(0x7FFE, 0xFFFF_FF00_0000_0000)
+    );
 }
 
 #[test]
@@ -322,13 +341,19 @@ fn invalid_operations_and_nans() {
     assert_eq!(sf::div(&mut c, F80::ZERO, F80::ZERO), F80::INDEFINITE);
     assert_eq!(c.flags, IE);
     let mut c = ctx(0x037F);
-    assert_eq!(sf::div(&mut c, F80::ONE.negate(), F80::ZERO), F80::infinity(true));
+    assert_eq!(
+        sf::div(&mut c, F80::ONE.negate(), F80::ZERO),
+        F80::infinity(true)
+    );
     assert_eq!(c.flags, ZE);
     // SNaN quieted, IE; QNaN beats SNaN; larger significand wins.
     let snan = f(0x7FFF, 0x8000_0000_0000_0001);
     let qnan = f(0xFFFF, 0xC000_0000_0000_0002);
     let mut c = ctx(0x037F);
-    assert_eq!(sf::add(&mut c, snan, F80::ONE, false), f(0x7FFF, 0xC000_0000_0000_0001));
+    assert_eq!(
+        sf::add(&mut c, snan, F80::ONE, false),
+        f(0x7FFF, 0xC000_0000_0000_0001)
+    );
     assert_eq!(c.flags, IE);
     let mut c = ctx(0x037F);
     assert_eq!(sf::add(&mut c, snan, qnan, false), qnan);
@@ -368,17 +393,26 @@ fn bcd_round_trip() {
     let mut c = ctx(0x037F);
     let n = sf::from_int(-123_456_789_012_345_678);
     let b = sf::to_bcd(&mut c, n).unwrap();
-    assert_eq!(b, [0x78, 0x56, 0x34, 0x12, 0x90, 0x78, 0x56, 0x34, 0x12, 0x80]);
+    assert_eq!(
+        b,
+        [0x78, 0x56, 0x34, 0x12, 0x90, 0x78, 0x56, 0x34, 0x12, 0x80]
+    );
     assert_eq!(sf::from_bcd(b), n);
     let max = sf::from_int(999_999_999_999_999_999);
     assert_eq!(sf::from_bcd(sf::to_bcd(&mut c, max).unwrap()), max);
     assert_eq!(c.flags, 0);
-    assert_eq!(sf::to_bcd(&mut c, sf::from_int(1_000_000_000_000_000_000)), None);
+    assert_eq!(
+        sf::to_bcd(&mut c, sf::from_int(1_000_000_000_000_000_000)),
+        None
+    );
     assert_eq!(c.flags, IE);
     // -0 keeps its sign; 2.5 rounds to even.
     let mut c = ctx(0x037F);
     assert_eq!(sf::to_bcd(&mut c, F80::zero(true)).unwrap()[9], 0x80);
-    assert_eq!(sf::to_bcd(&mut c, f(0x4000, 0xA000_0000_0000_0000)).unwrap()[0], 2);
+    assert_eq!(
+        sf::to_bcd(&mut c, f(0x4000, 0xA000_0000_0000_0000)).unwrap()[0],
+        2
+    );
 }
 
 #[test]
@@ -393,10 +427,16 @@ fn conversions_to_and_from_binary_formats() {
     assert_eq!(sf::from_f32(&mut c, 0xC000_0000), sf::from_int(-2));
     assert_eq!(c.flags, 0);
     // SNaN f32 loads quieted with IE; stores of NaNs keep the payload top.
-    assert_eq!(sf::from_f32(&mut c, 0x7F80_0001), f(0x7FFF, 0xC000_0100_0000_0000));
+    assert_eq!(
+        sf::from_f32(&mut c, 0x7F80_0001),
+        f(0x7FFF, 0xC000_0100_0000_0000)
+    );
     assert_eq!(c.flags, IE);
     let mut c = ctx(0x037F);
-    assert_eq!(sf::to_f32(&mut c, f(0xFFFF, 0xC000_0100_0000_0000)), 0xFFC0_0001);
+    assert_eq!(
+        sf::to_f32(&mut c, f(0xFFFF, 0xC000_0100_0000_0000)),
+        0xFFC0_0001
+    );
     assert_eq!(sf::to_f64(&mut c, F80::INDEFINITE), 0xFFF8_0000_0000_0000);
     assert_eq!(c.flags, 0);
 }
@@ -405,19 +445,37 @@ fn conversions_to_and_from_binary_formats() {
 fn comparisons() {
     use sf::Cmp;
     let mut c = ctx(0x037F);
-    assert_eq!(sf::compare(&mut c, F80::ZERO, F80::zero(true), false), Cmp::Equal);
-    assert_eq!(sf::compare(&mut c, F80::ONE.negate(), F80::ZERO, false), Cmp::Less);
-    assert_eq!(sf::compare(&mut c, F80::infinity(false), F80::ONE, false), Cmp::Greater);
+    assert_eq!(
+        sf::compare(&mut c, F80::ZERO, F80::zero(true), false),
+        Cmp::Equal
+    );
+    assert_eq!(
+        sf::compare(&mut c, F80::ONE.negate(), F80::ZERO, false),
+        Cmp::Less
+    );
+    assert_eq!(
+        sf::compare(&mut c, F80::infinity(false), F80::ONE, false),
+        Cmp::Greater
+    );
     assert_eq!(sf::compare(&mut c, f(0, 1), f(0, 2), false), Cmp::Less);
     assert_eq!(c.flags, DE);
     let mut c = ctx(0x037F);
-    assert_eq!(sf::compare(&mut c, F80::INDEFINITE, F80::ONE, true), Cmp::Unordered);
+    assert_eq!(
+        sf::compare(&mut c, F80::INDEFINITE, F80::ONE, true),
+        Cmp::Unordered
+    );
     assert_eq!(c.flags, 0);
-    assert_eq!(sf::compare(&mut c, F80::INDEFINITE, F80::ONE, false), Cmp::Unordered);
+    assert_eq!(
+        sf::compare(&mut c, F80::INDEFINITE, F80::ONE, false),
+        Cmp::Unordered
+    );
     assert_eq!(c.flags, IE);
     // A pseudo-denormal equals the smallest normal.
     let mut c = ctx(0x037F);
-    assert_eq!(sf::compare(&mut c, f(0, 1 << 63), f(1, 1 << 63), false), Cmp::Equal);
+    assert_eq!(
+        sf::compare(&mut c, f(0, 1 << 63), f(1, 1 << 63), false),
+        Cmp::Equal
+    );
 }
 
 #[test]
@@ -428,12 +486,24 @@ fn constants_rounded_per_rc() {
     assert_eq!(tr::constant(tr::PI, 2), f(0x4000, 0xC90F_DAA2_2168_C235));
     assert_eq!(tr::constant(tr::PI, 3), f(0x4000, 0xC90F_DAA2_2168_C234));
     // log2(10) = D49A784B CD1B8AFE 492B...: only round-up changes it.
-    assert_eq!(tr::constant(tr::LOG2_10, 0), f(0x4000, 0xD49A_784B_CD1B_8AFE));
-    assert_eq!(tr::constant(tr::LOG2_10, 2), f(0x4000, 0xD49A_784B_CD1B_8AFF));
+    assert_eq!(
+        tr::constant(tr::LOG2_10, 0),
+        f(0x4000, 0xD49A_784B_CD1B_8AFE)
+    );
+    assert_eq!(
+        tr::constant(tr::LOG2_10, 2),
+        f(0x4000, 0xD49A_784B_CD1B_8AFF)
+    );
     assert_eq!(tr::constant(tr::LOG2E, 0), f(0x3FFF, 0xB8AA_3B29_5C17_F0BC));
     assert_eq!(tr::constant(tr::LOG2E, 1), f(0x3FFF, 0xB8AA_3B29_5C17_F0BB));
-    assert_eq!(tr::constant(tr::LOG10_2, 0), f(0x3FFD, 0x9A20_9A84_FBCF_F799));
-    assert_eq!(tr::constant(tr::LOG10_2, 3), f(0x3FFD, 0x9A20_9A84_FBCF_F798));
+    assert_eq!(
+        tr::constant(tr::LOG10_2, 0),
+        f(0x3FFD, 0x9A20_9A84_FBCF_F799)
+    );
+    assert_eq!(
+        tr::constant(tr::LOG10_2, 3),
+        f(0x3FFD, 0x9A20_9A84_FBCF_F798)
+    );
     assert_eq!(tr::constant(tr::LN2, 0), f(0x3FFE, 0xB172_17F7_D1CF_79AC));
     assert_eq!(tr::constant(tr::LN2, 1), f(0x3FFE, 0xB172_17F7_D1CF_79AB));
 }
@@ -476,9 +546,15 @@ fn fptan_out_of_range_sets_c2() {
 fn transcendental_values() {
     let mut c = ctx(0x037F);
     // sin(1) = 0.D76AA47848677020C6E9E...h
-    assert_eq!(tr::fsin(&mut c, F80::ONE).unwrap(), f(0x3FFE, 0xD76A_A478_4867_7021));
+    assert_eq!(
+        tr::fsin(&mut c, F80::ONE).unwrap(),
+        f(0x3FFE, 0xD76A_A478_4867_7021)
+    );
     // cos(1) = 0.8A51407DA8345C91C2466...h
-    assert_eq!(tr::fcos(&mut c, F80::ONE).unwrap(), f(0x3FFE, 0x8A51_407D_A834_5C92));
+    assert_eq!(
+        tr::fcos(&mut c, F80::ONE).unwrap(),
+        f(0x3FFE, 0x8A51_407D_A834_5C92)
+    );
     // atan(1) = π/4
     let r = tr::fpatan(&mut c, F80::ONE, F80::ONE);
     assert_eq!(r, f(0x3FFE, 0xC90F_DAA2_2168_C235));
@@ -492,7 +568,10 @@ fn transcendental_values() {
     );
     // log2(8) × 3 = 9 exactly
     let mut c = ctx(0x037F);
-    assert_eq!(tr::fyl2x(&mut c, sf::from_int(8), sf::from_int(3)), sf::from_int(9));
+    assert_eq!(
+        tr::fyl2x(&mut c, sf::from_int(8), sf::from_int(3)),
+        sf::from_int(9)
+    );
     assert_eq!(c.flags, 0);
     // tan(0.5) = 0.8BDA7ADF9A3A5219...h
     let mut c = ctx(0x037F);
@@ -501,9 +580,15 @@ fn transcendental_values() {
     // Tiny arguments: sin x rounds toward zero in RZ, tan x away in RU.
     let tiny = f(0x3FFF - 40, 0xC000_0000_0000_0000);
     let mut c = ctx(cw(3, 3));
-    assert_eq!(tr::fsin(&mut c, tiny).unwrap(), f(0x3FFF - 40, 0xBFFF_FFFF_FFFF_FFFF));
+    assert_eq!(
+        tr::fsin(&mut c, tiny).unwrap(),
+        f(0x3FFF - 40, 0xBFFF_FFFF_FFFF_FFFF)
+    );
     let mut c = ctx(cw(3, 2));
-    assert_eq!(tr::fptan(&mut c, tiny).unwrap(), f(0x3FFF - 40, 0xC000_0000_0000_0001));
+    assert_eq!(
+        tr::fptan(&mut c, tiny).unwrap(),
+        f(0x3FFF - 40, 0xC000_0000_0000_0001)
+    );
     let mut c = ctx(cw(3, 0));
     assert_eq!(tr::fsin(&mut c, tiny).unwrap(), tiny);
     assert_eq!(c.flags, PE);
@@ -729,9 +814,18 @@ fn fstenv_protected_layout_and_fldenv_round_trip() {
     cpu.cr0 |= crate::cpu::CR0_PE;
     let img = super::ops::env_image_for_test(&cpu, true);
     assert_eq!(&img[0..4], &[0x7F, 0x03, 0xFF, 0xFF]);
-    assert_eq!(u32::from_le_bytes([img[12], img[13], img[14], img[15]]), 0x1234_5678);
-    assert_eq!(u32::from_le_bytes([img[16], img[17], img[18], img[19]]), 0x05EB_0008);
-    assert_eq!(u32::from_le_bytes([img[20], img[21], img[22], img[23]]), 0x9ABC_DEF0);
+    assert_eq!(
+        u32::from_le_bytes([img[12], img[13], img[14], img[15]]),
+        0x1234_5678
+    );
+    assert_eq!(
+        u32::from_le_bytes([img[16], img[17], img[18], img[19]]),
+        0x05EB_0008
+    );
+    assert_eq!(
+        u32::from_le_bytes([img[20], img[21], img[22], img[23]]),
+        0x9ABC_DEF0
+    );
     assert_eq!(u16::from_le_bytes([img[24], img[25]]), 0x0010);
     let img16 = super::ops::env_image_for_test(&cpu, false);
     assert_eq!(u16::from_le_bytes([img16[6], img16[7]]), 0x5678);
@@ -741,7 +835,13 @@ fn fstenv_protected_layout_and_fldenv_round_trip() {
     cpu2.cr0 |= crate::cpu::CR0_PE;
     super::ops::load_env_for_test(&mut cpu2, &img, true);
     assert_eq!(
-        (cpu2.fpu.fip, cpu2.fpu.fcs, cpu2.fpu.fop, cpu2.fpu.fdp, cpu2.fpu.fds),
+        (
+            cpu2.fpu.fip,
+            cpu2.fpu.fcs,
+            cpu2.fpu.fop,
+            cpu2.fpu.fdp,
+            cpu2.fpu.fds
+        ),
         (0x1234_5678, 8, 0x5EB, 0x9ABC_DEF0, 0x10)
     );
     assert_eq!(cpu2.fpu.empty, cpu.fpu.empty);
@@ -880,7 +980,10 @@ fn run_vector(line: &str) -> Option<String> {
         "xtract" => format!("{} {}", r80(0x130), r80(0x150)),
         _ => r80(0x130),
     };
-    Some(format!("{} {} {} {} -> {} {:04x}", t[0], t[1], t[2], t[3], res, sw))
+    Some(format!(
+        "{} {} {} {} -> {} {:04x}",
+        t[0], t[1], t[2], t[3], res, sw
+    ))
 }
 
 /// Vectors recorded on a host x87 (see the module docs of `x87_vectors.txt`).
@@ -889,7 +992,10 @@ fn hardware_vectors() {
     let text = include_str!("x87_vectors.txt");
     let mut bad = Vec::new();
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         n += 1;
         match run_vector(line) {
             Some(got) if got == line.trim() => {}
@@ -910,7 +1016,9 @@ fn hardware_vectors() {
 #[test]
 #[ignore]
 fn x87_dev_vectors() {
-    let Ok(path) = std::env::var("X87_VECTORS") else { return };
+    let Ok(path) = std::env::var("X87_VECTORS") else {
+        return;
+    };
     let text = std::fs::read_to_string(path).unwrap();
     let mut bad = 0;
     let mut n = 0;
@@ -1004,7 +1112,10 @@ fn hardware_unmasked_vectors() {
     let text = include_str!("x87_unmasked_vectors.txt");
     let mut bad = Vec::new();
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         n += 1;
         match run_unmasked_vector(line) {
             Some(got) if got == line.trim() => {}
@@ -1065,7 +1176,10 @@ fn transcendental_check(text: &str) -> (usize, usize, i128, Vec<String>) {
     };
     let (mut n, mut exact, mut worst) = (0, 0, 0i128);
     let mut bad = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let t: Vec<&str> = line.split_whitespace().collect();
         let x = parse(t[1]);
         let y = if t[2] == "0" { F80::ZERO } else { parse(t[2]) };
@@ -1100,14 +1214,22 @@ fn transcendental_check(text: &str) -> (usize, usize, i128, Vec<String>) {
 fn transcendental_reference() {
     let (n, exact, worst, bad) = transcendental_check(include_str!("x87_transcendental.txt"));
     assert!(worst <= 1, "worst error {worst} ulp");
-    assert_eq!(exact, n, "{} not correctly rounded:\n{}", n - exact, bad.join("\n"));
+    assert_eq!(
+        exact,
+        n,
+        "{} not correctly rounded:\n{}",
+        n - exact,
+        bad.join("\n")
+    );
 }
 
 /// `X87_TRANS=/path cargo test -p oxbox-cpu x87_dev_trans -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn x87_dev_trans() {
-    let Ok(path) = std::env::var("X87_TRANS") else { return };
+    let Ok(path) = std::env::var("X87_TRANS") else {
+        return;
+    };
     let text = std::fs::read_to_string(path).unwrap();
     let (n, exact, worst, bad) = transcendental_check(&text);
     for b in bad.iter().take(30) {
@@ -1142,8 +1264,12 @@ fn x87_bench() {
     time("fadd", &|i| {
         sf::add(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63], false)
     });
-    time("fmul", &|i| sf::mul(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
-    time("fdiv", &|i| sf::div(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63]));
+    time("fmul", &|i| {
+        sf::mul(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63])
+    });
+    time("fdiv", &|i| {
+        sf::div(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63])
+    });
     time("fsqrt", &|i| sf::sqrt(&mut ctx(0x037F), vals[i & 63]));
     time("fst64", &|i| F80 {
         sig: sf::to_f64(&mut ctx(0x037F), vals[i & 63]),
@@ -1163,7 +1289,11 @@ fn x87_bench() {
         tr::fsin(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default()
     });
     time2("fsinbig", &|i| {
-        tr::fsin(&mut ctx(0x037F), vals[i & 63].with_sign(false).with_exp_add(40)).unwrap_or_default()
+        tr::fsin(
+            &mut ctx(0x037F),
+            vals[i & 63].with_sign(false).with_exp_add(40),
+        )
+        .unwrap_or_default()
     });
     time2("fptan", &|i| {
         tr::fptan(&mut ctx(0x037F), vals[i & 63]).unwrap_or_default()
@@ -1171,9 +1301,15 @@ fn x87_bench() {
     time2("fpatan", &|i| {
         tr::fpatan(&mut ctx(0x037F), vals[i & 63], vals[(i + 7) & 63])
     });
-    time2("f2xm1", &|i| tr::f2xm1(&mut ctx(0x037F), vals[i & 63].with_exp_add(-9)));
+    time2("f2xm1", &|i| {
+        tr::f2xm1(&mut ctx(0x037F), vals[i & 63].with_exp_add(-9))
+    });
     time2("fyl2x", &|i| {
-        tr::fyl2x(&mut ctx(0x037F), vals[i & 63].with_sign(false), vals[(i + 7) & 63])
+        tr::fyl2x(
+            &mut ctx(0x037F),
+            vals[i & 63].with_sign(false),
+            vals[(i + 7) & 63],
+        )
     });
     // End to end: a loop of FLD/FMUL/FADD/FSTP m64 and FSQRT.
     // fninit; mov cx, 0; L: fld qword [200]; fmul qword [208]; fadd st0, st0;
@@ -1235,7 +1371,10 @@ impl Rng {
             3 => 0,
             _ => sig | 1 << 63,
         };
-        F80 { sig, se: sign | exp }
+        F80 {
+            sig,
+            se: sign | exp,
+        }
     }
 }
 
@@ -1275,7 +1414,11 @@ fn robustness_random_operands() {
         let _ = tr::f2xm1(&mut c, a);
         let _ = tr::fyl2x(&mut c, a, b);
         let _ = tr::fyl2xp1(&mut c, a, b);
-        if a.class() != sf::Class::Zero && a.class() != sf::Class::Unsupported && !a.is_nan() && a.exp() != 0x7FFF {
+        if a.class() != sf::Class::Zero
+            && a.class() != sf::Class::Unsupported
+            && !a.is_nan()
+            && a.exp() != 0x7FFF
+        {
             let _ = sf::xtract(a);
         }
     }
@@ -1342,8 +1485,8 @@ fn e2e_register_operands() {
     // fsubr st0, st1 (st0 = st1 − st0)    -> π+1 π+1 1 1
     // fstp st3                            -> π+1 1 π+1
     let code = [
-        0xDB, 0xE3, 0xD9, 0xE8, 0xD9, 0xEE, 0xD9, 0xEB, 0xD9, 0xE8, 0xD9, 0xCA, 0xD9, 0xC3, 0xDE, 0xC2, 0xD8, 0xE9,
-        0xDD, 0xDB,
+        0xDB, 0xE3, 0xD9, 0xE8, 0xD9, 0xEE, 0xD9, 0xEB, 0xD9, 0xE8, 0xD9, 0xCA, 0xD9, 0xC3, 0xDE,
+        0xC2, 0xD8, 0xE9, 0xDD, 0xDB,
     ];
     let (cpu, _) = run_code(&code, |_, _| {});
     let mut c = ctx(0x037F);
@@ -1421,11 +1564,18 @@ fn trans_hw_check(text: &str, tol: i128) -> (usize, Vec<String>) {
     };
     let mut bad = Vec::new();
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let t: Vec<&str> = line.split_whitespace().collect();
         let cwv = u16::from_str_radix(t[1], 16).unwrap();
         let (a, b) = (parse(t[2]), parse(t[3]));
-        let (w0, w1, wsw) = (parse(t[5]), parse(t[6]), u16::from_str_radix(t[7], 16).unwrap());
+        let (w0, w1, wsw) = (
+            parse(t[5]),
+            parse(t[6]),
+            u16::from_str_radix(t[7], 16).unwrap(),
+        );
         let insn: [u8; 2] = match t[0] {
             "sin" => [0xD9, 0xFE],
             "cos" => [0xD9, 0xFF],
@@ -1449,7 +1599,11 @@ fn trans_hw_check(text: &str, tol: i128) -> (usize, Vec<String>) {
             put80(ram, 0x110, a);
             put80(ram, 0x120, b);
         });
-        let (g0, g1, gsw) = (get80(&ram, 0x200 + 14), get80(&ram, 0x200 + 24), get16(&ram, 0x202));
+        let (g0, g1, gsw) = (
+            get80(&ram, 0x200 + 14),
+            get80(&ram, 0x200 + 24),
+            get16(&ram, 0x202),
+        );
         n += 1;
         let close = |g: F80, w: F80| {
             g == w
@@ -1532,7 +1686,11 @@ fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
     for tok in bytes.split_whitespace() {
         if let Some(m) = tok.strip_prefix('m') {
             let (opc, r) = m.split_once('/')?;
-            seq.extend(mem(u8::from_str_radix(opc, 16).ok()?, r.parse().ok()?, 0x300));
+            seq.extend(mem(
+                u8::from_str_radix(opc, 16).ok()?,
+                r.parse().ok()?,
+                0x300,
+            ));
         } else {
             seq.push(u8::from_str_radix(tok, 16).ok()?);
         }
@@ -1584,17 +1742,27 @@ fn run_seq_vector(line: &str) -> Option<Result<(), String>> {
     }
     if let Some(want) = r.get(12).and_then(|s| hex16(s)) {
         if ram.0[0x300..0x310] != want {
-            let got: String = ram.0[0x300..0x310].iter().map(|b| format!("{b:02x}")).collect();
+            let got: String = ram.0[0x300..0x310]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             err.push(format!("memory {got}"));
         }
     }
-    Some(if err.is_empty() { Ok(()) } else { Err(err.join(", ")) })
+    Some(if err.is_empty() {
+        Ok(())
+    } else {
+        Err(err.join(", "))
+    })
 }
 
 fn seq_check(text: &str) -> (usize, Vec<String>) {
     let mut bad = Vec::new();
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         n += 1;
         match run_seq_vector(line) {
             Some(Ok(())) => {}
@@ -1609,7 +1777,9 @@ fn seq_check(text: &str) -> (usize, Vec<String>) {
 #[test]
 #[ignore]
 fn x87_dev_seq() {
-    let Ok(path) = std::env::var("X87_SEQ") else { return };
+    let Ok(path) = std::env::var("X87_SEQ") else {
+        return;
+    };
     let text = std::fs::read_to_string(path).unwrap();
     let (n, bad) = seq_check(&text);
     for b in bad.iter().take(40) {

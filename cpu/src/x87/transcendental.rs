@@ -12,7 +12,9 @@
 //!
 //! The constants were generated with mpmath at 600 bits of precision.
 
-use super::softfloat::{fmt_ext, pack80, propagate, round, special1, unpack, Class, Ctx, DE, F80, IE, PE, ZE};
+use super::softfloat::{
+    fmt_ext, pack80, propagate, round, special1, unpack, Class, Ctx, DE, F80, IE, PE, ZE,
+};
 
 /// `sig × 2^(exp − 127)`; `sig` is zero or has bit 127 set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -540,7 +542,13 @@ fn reduce(a: F80) -> (u32, Xf) {
 
 /// Bits [pos, pos + 64) of a little-endian multiword number (zeros below 0).
 fn chunk(f: &[u64; 9], pos: i64) -> u64 {
-    let word = |i: i64| -> u64 { usize::try_from(i).ok().and_then(|i| f.get(i)).copied().unwrap_or(0) };
+    let word = |i: i64| -> u64 {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| f.get(i))
+            .copied()
+            .unwrap_or(0)
+    };
     if pos <= -64 {
         return 0;
     }
@@ -549,7 +557,11 @@ fn chunk(f: &[u64; 9], pos: i64) -> u64 {
     }
     let (wi, bi) = (pos / 64, pos % 64);
     let lo = word(wi) >> bi;
-    let hi = if bi == 0 { 0 } else { word(wi + 1) << (64 - bi) };
+    let hi = if bi == 0 {
+        0
+    } else {
+        word(wi + 1) << (64 - bi)
+    };
     lo | hi
 }
 
@@ -676,7 +688,11 @@ pub(crate) fn fptan(ctx: &mut Ctx, a: F80) -> Option<F80> {
             let (q, r) = reduce(a);
             let sr = sin_xf(r);
             let cr = cos_xf(r);
-            let t = if q & 1 == 0 { sr.div(cr) } else { cr.div(sr).negate() };
+            let t = if q & 1 == 0 {
+                sr.div(cr)
+            } else {
+                cr.div(sr).negate()
+            };
             Some(t.to_f80(ctx, 0))
         }
     }
@@ -695,7 +711,11 @@ fn atan_small(z: Xf) -> Xf {
         (((v + 1) >> 1) as u32).min(16)
     };
     let c = Xf::from_int(k as i64).scale(-4);
-    let t = if k == 0 { z } else { z.sub(c).div(Xf::ONE.add(z.mul(c))) };
+    let t = if k == 0 {
+        z
+    } else {
+        z.sub(c).div(Xf::ONE.add(z.mul(c)))
+    };
     let tt = t.mul(t);
     ATAN_TABLE[k as usize].add(t.mul(poly(tt, &ATAN_C)))
 }
@@ -718,7 +738,11 @@ pub(crate) fn fpatan(ctx: &mut Ctx, y: F80, x: F80) -> F80 {
     let pi_like = |ctx: &mut Ctx, c: Xf| -> F80 { Xf { neg: yneg, ..c }.to_f80(ctx, 0) };
     match (cy, cx) {
         (Class::Infinity, Class::Infinity) => {
-            let c = if x.neg() { PI_4.mul(Xf::from_int(3)) } else { PI_4 };
+            let c = if x.neg() {
+                PI_4.mul(Xf::from_int(3))
+            } else {
+                PI_4
+            };
             return pi_like(ctx, c);
         }
         (Class::Infinity, _) => return pi_like(ctx, PI_2),
