@@ -98,6 +98,57 @@ fn lanes(a: u128, b: u128, n: usize, bits: usize, f: impl Fn(u64, u64) -> u64) -
     r
 }
 
+/// The top bit of every `bits` lane of a u64.
+#[inline(always)]
+const fn msb(bits: usize) -> u64 {
+    match bits {
+        8 => 0x8080_8080_8080_8080,
+        16 => 0x8000_8000_8000_8000,
+        32 => 0x8000_0000_8000_0000,
+        _ => 0x8000_0000_0000_0000,
+    }
+}
+
+/// Applies a lane-parallel operation on u64s (SWAR) to both halves.
+#[inline(always)]
+fn halves(a: u128, b: u128, n: usize, f: impl Fn(u64, u64) -> u64) -> u128 {
+    let lo = f(a as u64, b as u64) as u128;
+    if n == 8 {
+        lo
+    } else {
+        lo | (f((a >> 64) as u64, (b >> 64) as u64) as u128) << 64
+    }
+}
+
+/// Wrapping lane addition without carries between lanes.
+#[inline(always)]
+fn swar_add(x: u64, y: u64, bits: usize) -> u64 {
+    let h = msb(bits);
+    ((x & !h).wrapping_add(y & !h)) ^ ((x ^ y) & h)
+}
+
+#[inline(always)]
+fn swar_sub(x: u64, y: u64, bits: usize) -> u64 {
+    let h = msb(bits);
+    ((x | h).wrapping_sub(y & !h)) ^ ((x ^ !y) & h)
+}
+
+/// All ones in the lanes where `x` and `y` are equal.
+#[inline(always)]
+fn swar_eq(x: u64, y: u64, bits: usize) -> u64 {
+    let h = msb(bits);
+    let t = x ^ y;
+    // Top bit set in every lane of t that is nonzero.
+    let nz = (((t & !h).wrapping_add(!h)) | t) & h;
+    let eq = (!nz & h) >> (bits - 1);
+    let ones = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    eq.wrapping_mul(ones)
+}
+
 #[inline(always)]
 fn sx(x: u64, bits: usize) -> i64 {
     let s = 64 - bits as u32;
@@ -172,14 +223,14 @@ fn shift(a: u128, n: usize, bits: usize, count: u64, kind: u8) -> u128 {
 #[inline(always)]
 pub(crate) fn op<const OP: u8>(a: u128, b: u128, n: usize) -> u128 {
     match OP {
-        PADDB => lanes(a, b, n, 8, |x, y| x.wrapping_add(y)),
-        PADDW => lanes(a, b, n, 16, |x, y| x.wrapping_add(y)),
-        PADDD => lanes(a, b, n, 32, |x, y| x.wrapping_add(y)),
-        PADDQ => lanes(a, b, n, 64, |x, y| x.wrapping_add(y)),
-        PSUBB => lanes(a, b, n, 8, |x, y| x.wrapping_sub(y)),
-        PSUBW => lanes(a, b, n, 16, |x, y| x.wrapping_sub(y)),
-        PSUBD => lanes(a, b, n, 32, |x, y| x.wrapping_sub(y)),
-        PSUBQ => lanes(a, b, n, 64, |x, y| x.wrapping_sub(y)),
+        PADDB => halves(a, b, n, |x, y| swar_add(x, y, 8)),
+        PADDW => halves(a, b, n, |x, y| swar_add(x, y, 16)),
+        PADDD => halves(a, b, n, |x, y| swar_add(x, y, 32)),
+        PADDQ => halves(a, b, n, |x, y| x.wrapping_add(y)),
+        PSUBB => halves(a, b, n, |x, y| swar_sub(x, y, 8)),
+        PSUBW => halves(a, b, n, |x, y| swar_sub(x, y, 16)),
+        PSUBD => halves(a, b, n, |x, y| swar_sub(x, y, 32)),
+        PSUBQ => halves(a, b, n, |x, y| x.wrapping_sub(y)),
         PADDSB => lanes(a, b, n, 8, |x, y| sat_s(sx(x, 8) + sx(y, 8), 8)),
         PADDSW => lanes(a, b, n, 16, |x, y| sat_s(sx(x, 16) + sx(y, 16), 16)),
         PADDUSB => lanes(a, b, n, 8, |x, y| sat_u((x + y) as i64, 8)),
@@ -188,9 +239,9 @@ pub(crate) fn op<const OP: u8>(a: u128, b: u128, n: usize) -> u128 {
         PSUBSW => lanes(a, b, n, 16, |x, y| sat_s(sx(x, 16) - sx(y, 16), 16)),
         PSUBUSB => lanes(a, b, n, 8, |x, y| x.saturating_sub(y)),
         PSUBUSW => lanes(a, b, n, 16, |x, y| x.saturating_sub(y)),
-        PCMPEQB => lanes(a, b, n, 8, |x, y| if x == y { u64::MAX } else { 0 }),
-        PCMPEQW => lanes(a, b, n, 16, |x, y| if x == y { u64::MAX } else { 0 }),
-        PCMPEQD => lanes(a, b, n, 32, |x, y| if x == y { u64::MAX } else { 0 }),
+        PCMPEQB => halves(a, b, n, |x, y| swar_eq(x, y, 8)),
+        PCMPEQW => halves(a, b, n, |x, y| swar_eq(x, y, 16)),
+        PCMPEQD => halves(a, b, n, |x, y| swar_eq(x, y, 32)),
         PCMPGTB => lanes(
             a,
             b,
@@ -313,9 +364,13 @@ pub(crate) fn shuffle_half(src: u128, imm: u32, high: bool) -> u128 {
 /// PMOVMSKB: the top bit of each of the `n` bytes.
 #[inline(always)]
 pub(crate) fn movmskb(v: u128, n: usize) -> u32 {
-    let mut m = 0;
-    for i in 0..n {
-        m |= (((v >> (8 * i + 7)) & 1) as u32) << i;
+    // The top bits of a qword's bytes gathered by one multiplication: bit
+    // 8j+7 moves to 56+j, and no partial products collide there.
+    let gather = |q: u64| (((q & msb(8)).wrapping_mul(0x0002_0408_1020_4081)) >> 56) as u32;
+    let lo = gather(v as u64);
+    if n == 8 {
+        lo
+    } else {
+        lo | gather((v >> 64) as u64) << 8
     }
-    m
 }

@@ -927,7 +927,7 @@ fn e2e_maskmovq_and_mmx_moves() {
 
 /// Encoding of a vector's operation on xmm0, xmm1 (ECX/EAX for the
 /// integer forms).
-fn vector_insn(op: &str) -> Option<Vec<u8>> {
+fn vector_insn(op: &str, mem: bool) -> Option<Vec<u8>> {
     let (p, opc, imm): (&[u8], u8, Option<u8>) = match op {
         "addss" => (&[0xF3], 0x58, None),
         "subss" => (&[0xF3], 0x5C, None),
@@ -980,13 +980,18 @@ fn vector_insn(op: &str) -> Option<Vec<u8>> {
             (&[0xF3], 0xC2, Some(n))
         }
     };
-    let mut v = rr(p, opc, 0, 1);
+    let mut v = if mem {
+        mem16(p, opc, 0, 0x110)
+    } else {
+        rr(p, opc, 0, 1)
+    };
     v.extend(imm);
     Some(v)
 }
 
 /// Runs one line of `sse_vectors.txt` and formats the result the same way.
-fn run_vector(line: &str) -> Option<String> {
+/// With `mem`, the source operand is the memory copy of xmm1 (or ECX).
+fn run_vector(line: &str, mem: bool) -> Option<String> {
     let t: Vec<&str> = line.split_whitespace().collect();
     if t.len() < 6 || t[4] != "->" {
         return None;
@@ -995,7 +1000,7 @@ fn run_vector(line: &str) -> Option<String> {
     let mx = u32::from_str_radix(t[1], 16).ok()?;
     let a = u128::from_str_radix(t[2], 16).ok()?;
     let b = u128::from_str_radix(t[3], 16).ok()?;
-    let insn = vector_insn(op)?;
+    let insn = vector_insn(op, mem)?;
     let code = cat(&[
         movups_load(0, 0x100),
         movups_load(1, 0x110),
@@ -1044,10 +1049,12 @@ fn check_vectors(text: &str) -> (usize, Vec<String>) {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         n += 1;
-        match run_vector(line) {
-            Some(got) if got == line.trim() => {}
-            Some(got) => bad.push(format!("want {line}\n got {got}")),
-            None => bad.push(format!("unparsed {line}")),
+        for mem in [false, true] {
+            match run_vector(line, mem) {
+                Some(got) if got == line.trim() => {}
+                Some(got) => bad.push(format!("want {line}\n got {got} (memory source: {mem})")),
+                None => bad.push(format!("unparsed {line}")),
+            }
         }
     }
     (n, bad)
@@ -1086,7 +1093,8 @@ fn sse_dev_vectors() {
 /// Encoding of an operation of `simd_int_vectors.txt` (destination
 /// register 0, source register 1) and whether its destination and source
 /// are MMX registers.
-fn int_vector_insn(name: &str) -> Option<(Vec<u8>, bool, bool)> {
+/// `mem`: the memory form (source at [110h]); `None` where there is none.
+fn int_vector_insn(name: &str, mem: bool) -> Option<(Vec<u8>, bool, bool)> {
     let (class, rest) = match name.split_once('.') {
         Some(("x", r)) => ('x', r),
         Some(("m", r)) => ('m', r),
@@ -1097,15 +1105,46 @@ fn int_vector_insn(name: &str) -> Option<(Vec<u8>, bool, bool)> {
         None => (rest, None),
     };
     let p: &[u8] = if class == 'x' { &[0x66] } else { &[] };
-    let regop = |opc: u8| Some(rr(p, opc, 0, 1));
+    let rm = |p: &[u8], opc: u8| {
+        if mem {
+            mem16(p, opc, 0, 0x110)
+        } else {
+            rr(p, opc, 0, 1)
+        }
+    };
+    let regop = |opc: u8| Some(rm(p, opc));
+    // Forms whose memory variant reads the same bits from [110h].
+    let no_mem_form = matches!(
+        op,
+        "movhlps"
+            | "movlhps"
+            | "movss"
+            | "movsd"
+            | "movq"
+            | "movq2dq"
+            | "movdq2q"
+            | "pinsrw"
+            | "pextrw"
+            | "pmovmskb"
+            | "movmskps"
+            | "movmskpd"
+    );
+    let shuffle = matches!(
+        op,
+        "pshufd" | "pshufhw" | "pshuflw" | "pshufw" | "shufps" | "shufpd"
+    );
+    let simple = !no_mem_form && (imm.is_none() || shuffle);
+    if mem && !simple {
+        return None;
+    }
     let code = match (class, op, imm) {
-        ('c', "cvtpi2ps", _) => return Some((rr(&[], 0x2A, 0, 1), false, true)),
-        ('c', "cvtpi2pd", _) => return Some((rr(&[0x66], 0x2A, 0, 1), false, true)),
+        ('c', "cvtpi2ps", _) => return Some((rm(&[], 0x2A), false, true)),
+        ('c', "cvtpi2pd", _) => return Some((rm(&[0x66], 0x2A), false, true)),
         ('c', "movq2dq", _) => return Some((rr(&[0xF3], 0xD6, 0, 1), false, true)),
-        ('c', "cvtps2pi", _) => return Some((rr(&[], 0x2D, 0, 1), true, false)),
-        ('c', "cvttps2pi", _) => return Some((rr(&[], 0x2C, 0, 1), true, false)),
-        ('c', "cvtpd2pi", _) => return Some((rr(&[0x66], 0x2D, 0, 1), true, false)),
-        ('c', "cvttpd2pi", _) => return Some((rr(&[0x66], 0x2C, 0, 1), true, false)),
+        ('c', "cvtps2pi", _) => return Some((rm(&[], 0x2D), true, false)),
+        ('c', "cvttps2pi", _) => return Some((rm(&[], 0x2C), true, false)),
+        ('c', "cvtpd2pi", _) => return Some((rm(&[0x66], 0x2D), true, false)),
+        ('c', "cvttpd2pi", _) => return Some((rm(&[0x66], 0x2C), true, false)),
         ('c', "movdq2q", _) => return Some((rr(&[0xF2], 0xD6, 0, 1), true, false)),
         (_, "psrlw" | "psraw" | "psllw", Some(i)) => {
             let ext = match op {
@@ -1147,7 +1186,7 @@ fn int_vector_insn(name: &str) -> Option<(Vec<u8>, bool, bool)> {
                 "shufps" => (&[], 0xC6),
                 _ => (&[0x66], 0xC6),
             };
-            let mut v = rr(pp, opc, 0, 1);
+            let mut v = rm(pp, opc);
             v.push(i);
             Some(v)
         }
@@ -1174,11 +1213,11 @@ fn int_vector_insn(name: &str) -> Option<(Vec<u8>, bool, bool)> {
             v.extend(rr(p, 0x6E, 0, 0));
             Some(v)
         }
-        ('x', "unpcklps", _) => Some(rr(&[], 0x14, 0, 1)),
-        ('x', "unpckhps", _) => Some(rr(&[], 0x15, 0, 1)),
+        ('x', "unpcklps", _) => Some(rm(&[], 0x14)),
+        ('x', "unpckhps", _) => Some(rm(&[], 0x15)),
         ('x', "unpcklpd", _) => regop(0x14),
         ('x', "unpckhpd", _) => regop(0x15),
-        ('x', "andnps", _) => Some(rr(&[], 0x55, 0, 1)),
+        ('x', "andnps", _) => Some(rm(&[], 0x55)),
         ('x', "orpd", _) => regop(0x56),
         ('x', "movhlps", _) => Some(rr(&[], 0x12, 0, 1)),
         ('x', "movlhps", _) => Some(rr(&[], 0x16, 0, 1)),
@@ -1250,7 +1289,7 @@ fn int_vector_insn(name: &str) -> Option<(Vec<u8>, bool, bool)> {
     Some((code, class == 'm', class == 'm'))
 }
 
-fn run_int_vector(line: &str) -> Option<String> {
+fn run_int_vector(line: &str, mem: bool) -> Option<String> {
     let t: Vec<&str> = line.split_whitespace().collect();
     if t.len() < 6 || t[4] != "->" {
         return None;
@@ -1258,7 +1297,14 @@ fn run_int_vector(line: &str) -> Option<String> {
     let mx = u32::from_str_radix(t[1], 16).ok()?;
     let a = u128::from_str_radix(t[2], 16).ok()?;
     let b = u128::from_str_radix(t[3], 16).ok()?;
-    let (insn, mm_dst, mm_src) = int_vector_insn(t[0])?;
+    let Some((insn, mm_dst, mm_src)) = int_vector_insn(t[0], mem) else {
+        // No memory form: report the line itself.
+        return if mem {
+            Some(line.trim().to_string())
+        } else {
+            None
+        };
+    };
     let code = cat(&[
         if mm_dst {
             movq_mm_load(0, 0x100)
@@ -1304,10 +1350,12 @@ fn check_int_vectors(text: &str) -> (usize, Vec<String>) {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         n += 1;
-        match run_int_vector(line) {
-            Some(got) if got == line.trim() => {}
-            Some(got) => bad.push(format!("want {line}\n got {got}")),
-            None => bad.push(format!("unparsed {line}")),
+        for mem in [false, true] {
+            match run_int_vector(line, mem) {
+                Some(got) if got == line.trim() => {}
+                Some(got) => bad.push(format!("want {line}\n got {got} (memory source: {mem})")),
+                None => bad.push(format!("unparsed {line}")),
+            }
         }
     }
     (n, bad)
@@ -1464,4 +1512,244 @@ fn robustness_random_simd_streams() {
         ram.0[VEC_AT] = 0xFF;
         cpu.run(&mut ram, 200);
     }
+}
+
+#[test]
+fn e2e_partial_moves_and_memory_forms() {
+    // movups xmm0,[100h]; movlps xmm0,[110h]; movups [200h],xmm0
+    // movups xmm1,[100h]; movhpd xmm1,[118h]; movups [210h],xmm1
+    // movss xmm2,[120h] (zero-extends); movups [220h],xmm2
+    // movsd xmm3,[100h]; movsd [230h],xmm0 (8 bytes only)
+    // pinsrw xmm3,[124h],3; movups [240h],xmm3; movhps [250h],xmm1; movnti [258h],ecx
+    // mov di,260h; maskmovdqu xmm0,xmm2
+    let code = cat(&[
+        movups_load(0, 0x100),
+        mem16(&[], 0x12, 0, 0x110),
+        movups_store(0, 0x200),
+        movups_load(1, 0x100),
+        mem16(&[0x66], 0x16, 1, 0x118),
+        movups_store(1, 0x210),
+        mem16(&[0xF3], 0x10, 2, 0x120),
+        movups_store(2, 0x220),
+        mem16(&[0xF2], 0x10, 3, 0x100),
+        mem16(&[0xF2], 0x11, 0, 0x230),
+        mem16(&[0x66], 0xC4, 3, 0x124),
+        vec![0x03],
+        movups_store(3, 0x240),
+        mem16(&[], 0x17, 1, 0x250),
+        vec![0x66, 0xB9, 0x44, 0x33, 0x22, 0x11], // mov ecx,11223344h
+        mem16(&[], 0xC3, 1, 0x258),
+        vec![0xBF, 0x60, 0x02],
+        rr(&[0x66], 0xF7, 0, 2),
+    ]);
+    let x = 0x0F0E_0D0C_0B0A_0908_0706_0504_0302_0100u128;
+    let (_, ram) = run_code(&code, |_, r| {
+        put(r, 0x100, &x.to_le_bytes());
+        put(r, 0x110, &0xAAAA_AAAA_AAAA_AAAAu64.to_le_bytes());
+        put(r, 0x118, &0xBBBB_BBBB_BBBB_BBBBu64.to_le_bytes());
+        put(r, 0x120, &0x8000_00FFu32.to_le_bytes());
+        put(r, 0x124, &0x5A5Au16.to_le_bytes());
+        put(r, 0x230, &[0xCC; 16]);
+        put(r, 0x260, &[0xDD; 16]);
+    });
+    assert_eq!(vector(&ram), None);
+    assert_eq!(
+        get128(&ram, 0x200),
+        0x0F0E_0D0C_0B0A_0908_AAAA_AAAA_AAAA_AAAA
+    );
+    assert_eq!(
+        get128(&ram, 0x210),
+        0xBBBB_BBBB_BBBB_BBBB_0706_0504_0302_0100
+    );
+    assert_eq!(get128(&ram, 0x220), 0x8000_00FF);
+    assert_eq!(
+        get128(&ram, 0x230),
+        0xCCCC_CCCC_CCCC_CCCC_AAAA_AAAA_AAAA_AAAA
+    );
+    assert_eq!(get128(&ram, 0x240), 0x5A5A_0504_0302_0100);
+    assert_eq!(get64(&ram, 0x250), 0xBBBB_BBBB_BBBB_BBBB);
+    assert_eq!(get32(&ram, 0x258), 0x1122_3344);
+    // Mask xmm2 = 800000FFh: bytes 0 (FFh) and 3 (80h) of xmm0 are stored.
+    assert_eq!(
+        get128(&ram, 0x260),
+        0xDDDD_DDDD_DDDD_DDDD_DDDD_DDDD_AADD_DDAA
+    );
+}
+
+#[test]
+fn e2e_cvtpi2ps_memory_form_keeps_the_x87_stack() {
+    // fninit; fld1 (TOP=7); cvtpi2ps xmm0,[100h]; fnstsw [200h];
+    // cvtpi2ps xmm1,mm2; fnstsw [202h]; movups [210h],xmm0
+    let code = cat(&[
+        vec![0xDB, 0xE3, 0xD9, 0xE8],
+        mem16(&[], 0x2A, 0, 0x100),
+        vec![0xDD, 0x3E, 0x00, 0x02],
+        rr(&[], 0x2A, 1, 2),
+        vec![0xDD, 0x3E, 0x02, 0x02],
+        movups_store(0, 0x210),
+    ]);
+    let (_, ram) = run_code(&code, |_, r| {
+        put(r, 0x100, &0xFFFF_FFFF_0000_0003u64.to_le_bytes())
+    });
+    assert_eq!(vector(&ram), None);
+    let top = |at: usize| (u16::from_le_bytes([ram.0[at], ram.0[at + 1]]) >> 11) & 7;
+    assert_eq!(top(0x200), 7);
+    assert_eq!(top(0x202), 0);
+    assert_eq!(get64(&ram, 0x210), 0xBF80_0000_4040_0000); // -1.0, 3.0
+}
+
+#[test]
+fn e2e_mmx_with_ne_clear_asserts_ferr_and_proceeds() {
+    // fninit; fldcw [100h]; fldz; fld1; fdiv st0,st1; movq mm0,[108h]; movq [110h],mm0
+    let code = cat(&[
+        vec![
+            0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x01, 0xD9, 0xEE, 0xD9, 0xE8, 0xD8, 0xF1,
+        ],
+        movq_mm_load(0, 0x108),
+        mem16(&[], 0x7F, 0, 0x110),
+    ]);
+    let (cpu, ram) = run_code(&code, |c, r| {
+        c.cr0 &= !CR0_NE;
+        put(r, 0x100, &0x037Bu16.to_le_bytes());
+        put(r, 0x108, &0x1234u64.to_le_bytes());
+    });
+    assert_eq!(vector(&ram), None);
+    assert!(cpu.ferr());
+    assert_eq!(get64(&ram, 0x110), 0x1234);
+}
+
+#[test]
+fn e2e_hints_fences_clflush_and_mxcsr_access() {
+    // With CR0.TS set: prefetchnta [100h]; sfence; lfence; mfence; clflush [100h]: no fault.
+    let code = cat(&[
+        mem16(&[], 0x18, 0, 0x100),
+        vec![0x0F, 0xAE, 0xF8, 0x0F, 0xAE, 0xE8, 0x0F, 0xAE, 0xF0],
+        mem16(&[], 0xAE, 7, 0x100),
+    ]);
+    let (_, ram) = run_code(&code, |c, _| c.cr0 |= CR0_TS);
+    assert_eq!(vector(&ram), None);
+    // STMXCSR under TS: #NM; without OSFXSR: #UD.
+    let (_, ram) = run_code(&stmxcsr(0x100), |c, _| c.cr0 |= CR0_TS);
+    assert_eq!(vector(&ram), Some(7));
+    let (_, ram) = run_code(&stmxcsr(0x100), |c, _| c.cr4 &= !CR4_OSFXSR);
+    assert_eq!(vector(&ram), Some(6));
+    let (_, ram) = run_code(&stmxcsr(0x100), |_, _| {});
+    assert_eq!(get32(&ram, 0x100), 0x1F80);
+    // Aligned stores: MOVAPS and MOVNTPS to an odd address #GP.
+    let (_, ram) = run_code(&mem16(&[], 0x29, 0, 0x104), |_, _| {});
+    assert_eq!(vector(&ram), Some(13));
+    let (_, ram) = run_code(&mem16(&[], 0x2B, 0, 0x104), |_, _| {});
+    assert_eq!(vector(&ram), Some(13));
+    // Scalar operands need no alignment.
+    let (_, ram) = run_code(&mem16(&[0xF2], 0x58, 0, 0x103), |_, _| {});
+    assert_eq!(vector(&ram), None);
+}
+
+#[test]
+fn snapshot_keeps_xmm_and_mxcsr() {
+    let (mut cpu, _) = machine(&[0xF4]);
+    cpu.set_xmm(6, 0x1234_5678_9ABC_DEF0_1111_2222_3333_4444);
+    cpu.fpu.sse.mxcsr = 0x9FC0;
+    let s = cpu.save_state();
+    cpu.set_xmm(6, 0);
+    cpu.fpu.sse.mxcsr = 0x1F80;
+    cpu.restore_state(&s);
+    assert_eq!(cpu.xmm(6), 0x1234_5678_9ABC_DEF0_1111_2222_3333_4444);
+    assert_eq!(cpu.mxcsr(), 0x9FC0);
+    cpu.reset();
+    assert_eq!((cpu.xmm(6), cpu.mxcsr()), (0, 0x1F80));
+}
+
+/// Speed of the soft-float kernels and of instruction loops:
+/// `cargo test --release -p oxbox-cpu simd_bench -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn simd_bench() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let v32: Vec<u64> = (0..64u64)
+        .map(|i| 0x3F00_0000 + (i.wrapping_mul(0x9E37_79B9) & 0x00FF_FFFF))
+        .collect();
+    let v64: Vec<u64> = (0..64u64)
+        .map(|i| 0x3FE0_0000_0000_0000 + (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11))
+        .collect();
+    let n = 2_000_000usize;
+    let time = |name: &str, f: &dyn Fn(usize) -> u64| {
+        let t = Instant::now();
+        let mut acc = 0u64;
+        for i in 0..n {
+            acc = acc.wrapping_add(black_box(f(i)));
+        }
+        let ns = t.elapsed().as_nanos() as f64 / n as f64;
+        println!("{name:10} {ns:6.1} ns/op  ({acc:x})");
+    };
+    time("addss", &|i| {
+        fp::add::<false>(&mut env(RN), v32[i & 63], v32[(i + 7) & 63], false)
+    });
+    time("mulss", &|i| {
+        fp::mul::<false>(&mut env(RN), v32[i & 63], v32[(i + 7) & 63])
+    });
+    time("divss", &|i| {
+        fp::div::<false>(&mut env(RN), v32[i & 63], v32[(i + 7) & 63])
+    });
+    time("addsd", &|i| {
+        fp::add::<true>(&mut env(RN), v64[i & 63], v64[(i + 7) & 63], false)
+    });
+    time("mulsd", &|i| {
+        fp::mul::<true>(&mut env(RN), v64[i & 63], v64[(i + 7) & 63])
+    });
+    time("divsd", &|i| {
+        fp::div::<true>(&mut env(RN), v64[i & 63], v64[(i + 7) & 63])
+    });
+    time("sqrtsd", &|i| fp::sqrt::<true>(&mut env(RN), v64[i & 63]));
+    time("cvtsd2si", &|i| {
+        fp::to_i32::<true>(&mut env(RN), v64[i & 63] + (30 << 52), false) as u64
+    });
+    // Instruction loops: 16 copies of one instruction, then LOOP.
+    let bench = |name: &str, insn: &[u8]| {
+        let mut code = vec![0xB9, 0x00, 0x00];
+        code.extend(movups_load(0, 0x100));
+        code.extend(movups_load(1, 0x110));
+        let start = code.len();
+        for _ in 0..16 {
+            code.extend(insn);
+        }
+        let back = (start as i32 - (code.len() as i32 + 2)) as i8 as u8;
+        code.extend([0xE2, back, 0xF4]);
+        if code.len() - start > 130 {
+            return;
+        }
+        let (mut cpu, mut ram) = machine(&code);
+        put(
+            &mut ram,
+            0x100,
+            &0x3FC0_0000_3FC0_0000_3FC0_0000_3FC0_0000u128.to_le_bytes(),
+        );
+        put(
+            &mut ram,
+            0x110,
+            &0x3F80_0001_3F80_0001_3F80_0001_3F80_0001u128.to_le_bytes(),
+        );
+        let t = Instant::now();
+        let mut insns = 0u64;
+        for _ in 0..20 {
+            cpu.set_eip(0);
+            cpu.set_halted(false);
+            let before = cpu.instruction_count();
+            cpu.run(&mut ram, 1_000_000);
+            insns += cpu.instruction_count() - before;
+        }
+        let ns = t.elapsed().as_nanos() as f64 / insns as f64;
+        println!("{name:10} {ns:6.1} ns/instruction");
+    };
+    bench("mulps", &rr(&[], 0x59, 0, 1));
+    bench("addsd", &rr(&[0xF2], 0x58, 0, 1));
+    bench("divsd", &rr(&[0xF2], 0x5E, 0, 1));
+    bench("paddw", &rr(&[0x66], 0xFD, 0, 1));
+    bench("pmaddwd", &rr(&[0x66], 0xF5, 0, 1));
+    bench("pcmpeqb", &rr(&[0x66], 0x74, 0, 1));
+    bench("pmovmskb", &rr(&[0x66], 0xD7, 0, 1));
+    bench("movdqa st", &mem16(&[0x66], 0x7F, 0, 0x200));
+    bench("movdqu ld", &mem16(&[0xF3], 0x6F, 0, 0x204));
+    bench("paddb mm", &rr(&[], 0xFC, 0, 1));
 }
