@@ -42,7 +42,9 @@ struct Status {
 }
 
 /// Host shortcuts: Ctrl+Alt plus a letter no guest needs with both held.
-const SHORTCUT_HELP: &str = "Ctrl+Alt+Q quit, Ctrl+Alt+R reset, Ctrl+Alt+P pause, Ctrl+Alt+S screenshot, Ctrl+Alt+G release mouse";
+const SHORTCUT_HELP: &str =
+    "Ctrl+Alt+Q quit, Ctrl+Alt+R reset, Ctrl+Alt+P pause, Ctrl+Alt+S screenshot, \
+     Ctrl+Alt+G release mouse, Ctrl+Alt+Y Print Screen";
 
 /// Fails early, in one line, on a host with no display.
 pub fn check_display() -> Result<(), String> {
@@ -131,6 +133,11 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
                         captured = false;
                         window.set_cursor_visibility(true);
                         true
+                    }
+                    // minifb has no Print Screen key: this sends it.
+                    HostKey::Y => {
+                        ev_tx.send(Event::Key(Key::PrintScreen, true)).is_ok()
+                            && ev_tx.send(Event::Key(Key::PrintScreen, false)).is_ok()
                     }
                     _ => false,
                 };
