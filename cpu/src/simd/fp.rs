@@ -14,6 +14,11 @@
 //! not DE; an unmasked overflow or underflow reports PE only when the
 //! result rounded to full precision (unbounded exponent) is inexact.
 //!
+//! One shortcut uses the host: with PM masked, PE already flagged and
+//! round-to-nearest, normal operands with a finite, non-tiny host result
+//! take the host's IEEE result (see "Host fast path" below for why nothing
+//! else can differ); everything else takes the integer path.
+//!
 //! Values are `u64` bit patterns for both formats; `D` selects binary64.
 //! Internally a finite nonzero value is `(exp, sig)` with `sig` in
 //! [2^62, 2^63): value = sig / 2^62 × 2^exp. Bits of `sig` below the
@@ -303,10 +308,93 @@ fn denormal_check<const D: bool>(env: &mut Env, a: u64, b: u64) {
 }
 
 // ---------------------------------------------------------------------------
+// Host fast path
+//
+// When MXCSR has the precision exception masked and already flagged and
+// rounds to nearest, an operation on normal (or zero) operands whose host
+// result is finite and either zero or larger in magnitude than the
+// smallest normal raises nothing new and its value is the host's: IEEE
+// add/sub/mul/div/sqrt round correctly to nearest on every host, PE is
+// sticky so inexactness need not be known, DE cannot arise (no denormal
+// operands), OE cannot (a finite round-to-nearest result means no
+// overflow), IE and ZE cannot (their results are NaN or infinite), and UE
+// cannot: a result above the smallest normal means the exact value is
+// above it too, so it is not tiny even before rounding. A zero result is
+// exact here (cancellation, or a zero operand; products and quotients of
+// nonzero normals that round to zero are excluded). Anything else takes
+// the integer path.
+
+#[inline(always)]
+fn fast(env: &Env) -> bool {
+    // PM set, RC = nearest, PE set; DAZ and FTZ only matter for the
+    // denormal operands and tiny results the path leaves out, and the
+    // other masks for exceptions it cannot raise.
+    const PM: u32 = PE << 7;
+    env.mxcsr & (PM | 3 << 13 | PE) == PM | PE
+}
+
+/// Normal or zero (not denormal, infinite or NaN).
+#[inline(always)]
+fn plain<const D: bool>(x: u64) -> bool {
+    let e = exp_field::<D>(x);
+    (e != 0 && e != emax_field::<D>()) || is_zero::<D>(x)
+}
+
+const ADD_OP: u8 = 0;
+const MUL_OP: u8 = 1;
+const DIV_OP: u8 = 2;
+const SQRT_OP: u8 = 3;
+
+#[inline(always)]
+fn host<const D: bool, const K: u8>(a: u64, b: u64) -> Option<u64> {
+    if !plain::<D>(a) || !plain::<D>(b) {
+        return None;
+    }
+    let zero_ok = K == ADD_OP || is_zero::<D>(a) || (K == MUL_OP && is_zero::<D>(b));
+    if D {
+        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+        let r = match K {
+            ADD_OP => x + y,
+            MUL_OP => x * y,
+            DIV_OP => x / y,
+            _ => y.sqrt(),
+        };
+        let ok = r.is_finite()
+            && if r == 0.0 {
+                zero_ok
+            } else {
+                r.abs() > f64::MIN_POSITIVE
+            };
+        ok.then_some(r.to_bits())
+    } else {
+        let (x, y) = (f32::from_bits(a as u32), f32::from_bits(b as u32));
+        let r = match K {
+            ADD_OP => x + y,
+            MUL_OP => x * y,
+            DIV_OP => x / y,
+            _ => y.sqrt(),
+        };
+        let ok = r.is_finite()
+            && if r == 0.0 {
+                zero_ok
+            } else {
+                r.abs() > f32::MIN_POSITIVE
+            };
+        ok.then_some(r.to_bits() as u64)
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Arithmetic
 
 /// a + b, or a - b when `sub`.
 pub(crate) fn add<const D: bool>(env: &mut Env, a: u64, b: u64, sub: bool) -> u64 {
+    if fast(env) {
+        let nb = if sub { b ^ sign_bit::<D>() } else { b };
+        if let Some(r) = host::<D, ADD_OP>(a, nb) {
+            return r;
+        }
+    }
     let (a, b) = (env.daz_in::<D>(a), env.daz_in::<D>(b));
     if is_nan::<D>(a) || is_nan::<D>(b) {
         return nan2::<D>(env, a, b);
@@ -365,6 +453,11 @@ pub(crate) fn add<const D: bool>(env: &mut Env, a: u64, b: u64, sub: bool) -> u6
 }
 
 pub(crate) fn mul<const D: bool>(env: &mut Env, a: u64, b: u64) -> u64 {
+    if fast(env) {
+        if let Some(r) = host::<D, MUL_OP>(a, b) {
+            return r;
+        }
+    }
     let (a, b) = (env.daz_in::<D>(a), env.daz_in::<D>(b));
     if is_nan::<D>(a) || is_nan::<D>(b) {
         return nan2::<D>(env, a, b);
@@ -400,6 +493,11 @@ pub(crate) fn mul<const D: bool>(env: &mut Env, a: u64, b: u64) -> u64 {
 }
 
 pub(crate) fn div<const D: bool>(env: &mut Env, a: u64, b: u64) -> u64 {
+    if fast(env) && !is_zero::<D>(b) {
+        if let Some(r) = host::<D, DIV_OP>(a, b) {
+            return r;
+        }
+    }
     let (a, b) = (env.daz_in::<D>(a), env.daz_in::<D>(b));
     if is_nan::<D>(a) || is_nan::<D>(b) {
         return nan2::<D>(env, a, b);
@@ -443,6 +541,11 @@ pub(crate) fn div<const D: bool>(env: &mut Env, a: u64, b: u64) -> u64 {
 }
 
 pub(crate) fn sqrt<const D: bool>(env: &mut Env, x: u64) -> u64 {
+    if fast(env) && !neg::<D>(x) {
+        if let Some(r) = host::<D, SQRT_OP>(x, x) {
+            return r;
+        }
+    }
     let x = env.daz_in::<D>(x);
     if is_nan::<D>(x) {
         return nan2::<D>(env, x, x);

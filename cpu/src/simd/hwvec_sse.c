@@ -217,6 +217,7 @@ int main(int argc, char **argv) {
         if (rnd() % 3 == 0) mx |= 0x40;   /* DAZ */
         if (rnd() % 3 == 0) mx |= 0x8000; /* FTZ */
         if (rnd() % 4 == 0) mx &= ~((uint32_t)(rnd() & 0x3F) << 7);
+        if (rnd() % 3 == 0) mx |= 0x20 | (uint32_t)(rnd() & 0x1F); /* sticky flags already set */
         v128 a, b;
         fill(&a, o->fmt == 3 ? 0 : o->fmt, 0);
         fill(&b, o->fmt, &a);

@@ -1698,6 +1698,16 @@ fn simd_bench() {
     time("mulsd", &|i| {
         fp::mul::<true>(&mut env(RN), v64[i & 63], v64[(i + 7) & 63])
     });
+    // With PE already set: the host fast path.
+    time("addss PE", &|i| {
+        fp::add::<false>(&mut env(RN | PE), v32[i & 63], v32[(i + 7) & 63], false)
+    });
+    time("mulsd PE", &|i| {
+        fp::mul::<true>(&mut env(RN | PE), v64[i & 63], v64[(i + 7) & 63])
+    });
+    time("divsd PE", &|i| {
+        fp::div::<true>(&mut env(RN | PE), v64[i & 63], v64[(i + 7) & 63])
+    });
     time("divsd", &|i| {
         fp::div::<true>(&mut env(RN), v64[i & 63], v64[(i + 7) & 63])
     });
@@ -1752,4 +1762,63 @@ fn simd_bench() {
     bench("movdqa st", &mem16(&[0x66], 0x7F, 0, 0x200));
     bench("movdqu ld", &mem16(&[0xF3], 0x6F, 0, 0x204));
     bench("paddb mm", &rr(&[], 0xFC, 0, 1));
+}
+
+#[test]
+fn host_fast_path_boundaries() {
+    // PE already set, round to nearest: the host path, no new flags.
+    let mut e = env(RN | PE);
+    assert_eq!(
+        fp::add::<true>(&mut e, 0x3FB9_9999_9999_999A, 0x3FC9_9999_9999_999A, false),
+        0x3FD3_3333_3333_3334
+    );
+    assert_eq!(fp::add::<false>(&mut e, 0x4040_0000, 0x4040_0000, true), 0);
+    assert_eq!(
+        fp::mul::<false>(&mut e, 0x8000_0000, 0x3F80_0000),
+        0x8000_0000
+    );
+    assert_eq!(e.flags, 0);
+    // A result that rounds to the smallest normal from below is tiny: UE.
+    let mut e = env(RN | PE);
+    assert_eq!(
+        fp::mul::<false>(&mut e, 0x3F7F_FFFF, 0x0080_0000),
+        0x0080_0000
+    );
+    assert_eq!(e.flags, UE | PE);
+    // Products that round to zero or to a denormal underflow.
+    let mut e = env(RN | PE);
+    assert_eq!(
+        fp::mul::<true>(&mut e, 0x1000_0000_0000_0000, 0x1000_0000_0000_0000),
+        0
+    );
+    assert_eq!(e.flags, UE | PE);
+    let mut e = env(RN | PE);
+    assert_eq!(
+        fp::div::<false>(&mut e, 0x0080_0000, 0x4000_0000),
+        0x0040_0000
+    );
+    assert_eq!(e.flags, 0);
+    // Overflow, division by zero, denormal operands and NaNs still report.
+    let mut e = env(RN | PE);
+    assert_eq!(
+        fp::mul::<false>(&mut e, 0x7F7F_FFFF, 0x4000_0000),
+        0x7F80_0000
+    );
+    assert_eq!(
+        fp::div::<true>(&mut e, 0x3FF0_0000_0000_0000, 0),
+        0x7FF0_0000_0000_0000
+    );
+    assert_eq!(fp::add::<false>(&mut e, 1, 0x3F80_0000, false), 0x3F80_0000);
+    assert_eq!(fp::sqrt::<false>(&mut e, 0xBF80_0000), 0xFFC0_0000);
+    assert_eq!(e.flags, OE | PE | ZE | DE | IE);
+    // PM unmasked: an inexact result must still be seen.
+    let mut e = env((RN & !(PE << 7)) | PE);
+    fp::mul::<false>(&mut e, 0x3F80_0001, 0x3F80_0001);
+    assert_eq!(e.flags, PE);
+    // Other rounding modes never take the host path.
+    let mut e = env(RU | PE);
+    assert_eq!(
+        fp::add::<false>(&mut e, 0x3F80_0000, 0x3380_0000, false),
+        0x3F80_0001
+    );
 }
