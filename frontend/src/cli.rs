@@ -71,8 +71,13 @@ pub struct Args {
     #[arg(long)]
     pub headless: bool,
 
-    /// In the window, run as fast as possible instead of pacing guest time to host time.
-    #[arg(long)]
+    /// Pace guest time to host time (the default in the window). Headless runs
+    /// use virtual time and are deterministic unless this is given.
+    #[arg(long, overrides_with = "no_realtime")]
+    pub realtime: bool,
+
+    /// Run as fast as possible instead of pacing guest time to host time.
+    #[arg(long, overrides_with = "realtime")]
     pub no_realtime: bool,
 
     /// Raw ROM image mapped to end at 0xFFFFF (and below 4 GiB); the CPU starts at F000:FFF0.
@@ -157,6 +162,20 @@ pub struct Args {
     pub gdb: Option<SocketAddr>,
 }
 
+impl Args {
+    /// Whether guest time follows host time: on in the window, off headless
+    /// (determinism), unless `--realtime` or `--no-realtime` says otherwise.
+    pub fn realtime(&self) -> bool {
+        if self.realtime {
+            true
+        } else if self.no_realtime {
+            false
+        } else {
+            !self.headless && self.gdb.is_none()
+        }
+    }
+}
+
 fn parse_boot(s: &str) -> Result<String, String> {
     if s.is_empty() || !s.chars().all(|c| matches!(c, 'a' | 'c' | 'd')) {
         return Err(format!(
@@ -206,6 +225,23 @@ fn parse_debugcon(s: &str) -> Result<(u16, String), String> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    fn args(list: &[&str]) -> Args {
+        let mut v = vec!["oxbox"];
+        v.extend_from_slice(list);
+        Args::try_parse_from(v).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn realtime_defaults_to_the_window_and_the_last_flag_wins() {
+        assert!(args(&[]).realtime());
+        assert!(!args(&["--headless"]).realtime());
+        assert!(args(&["--headless", "--realtime"]).realtime());
+        assert!(!args(&["--realtime", "--no-realtime"]).realtime());
+        assert!(args(&["--no-realtime", "--realtime"]).realtime());
+    }
+
     use super::*;
 
     #[test]

@@ -8,10 +8,13 @@ use oxbox_machine::gdb::{self, GdbOutcome};
 use oxbox_machine::{Machine, Stop};
 
 use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
+use crate::pacing::Pacer;
 use crate::suite;
 
 /// Instructions per slice between host-side checks (timeout).
 const SLICE: u64 = 20_000_000;
+/// Virtual time per slice when pacing to host time (`--realtime`).
+const PACED_SLICE_NS: u64 = 10_000_000;
 
 pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     let Some(config) = crate::config::build(args)? else {
@@ -82,12 +85,24 @@ pub enum End {
 pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
     let start = Instant::now();
     let limit = args.max_instructions.unwrap_or(u64::MAX);
+    let mut pacer = args
+        .realtime()
+        .then(|| Pacer::new(machine.virtual_time_ns()));
     let end = loop {
         let left = limit - machine.instruction_count().min(limit);
         if left == 0 {
             break End::Stop(Stop::InstructionLimit);
         }
-        match machine.run(left.min(SLICE)) {
+        let stop = match pacer.as_mut() {
+            // Paced: short slices of virtual time, then sleep off the lead.
+            Some(p) => {
+                let stop = machine.run_for(left.min(SLICE), PACED_SLICE_NS);
+                p.pace(machine.virtual_time_ns());
+                stop
+            }
+            None => machine.run(left.min(SLICE)),
+        };
+        match stop {
             Stop::InstructionLimit | Stop::Yield => {}
             stop => break End::Stop(stop),
         }

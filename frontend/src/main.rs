@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod headless;
 mod keymap;
+mod pacing;
 mod png;
 mod suite;
 mod window;

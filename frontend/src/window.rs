@@ -3,13 +3,15 @@
 //! channels. The machine never waits for the window: a frame the window has
 //! not taken yet is dropped, and frame buffers are recycled.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TryRecvError};
 use minifb::{
-    Key as HostKey, KeyRepeat, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions,
+    InputCallback, Key as HostKey, MouseButton, MouseMode, Scale, ScaleMode, Window, WindowOptions,
 };
 use oxbox_machine::devices::i8042::Key;
 use oxbox_machine::devices::vga::Frame;
@@ -17,6 +19,7 @@ use oxbox_machine::{Config, Machine, Stop};
 
 use crate::cli::Args;
 use crate::keymap;
+use crate::pacing::Pacer;
 
 /// What the window tells the machine thread.
 enum Event {
@@ -46,6 +49,76 @@ const SHORTCUT_HELP: &str =
     "Ctrl+Alt+Q quit, Ctrl+Alt+R reset, Ctrl+Alt+P pause, Ctrl+Alt+S screenshot, \
      Ctrl+Alt+G release mouse, Ctrl+Alt+Y Print Screen";
 
+/// Collects key transitions from minifb's event processing.
+struct KeyLog(Rc<RefCell<Vec<(HostKey, bool)>>>);
+
+impl InputCallback for KeyLog {
+    fn add_char(&mut self, _: u32) {}
+    fn set_key_state(&mut self, key: HostKey, down: bool) {
+        self.0.borrow_mut().push((key, down));
+    }
+}
+
+/// What one host key transition means.
+#[derive(Debug, PartialEq, Eq)]
+enum KeyAction {
+    /// A make (true) or break (false) for the guest's keyboard.
+    Guest(Key, bool),
+    /// A host shortcut (the letter pressed with Ctrl+Alt held).
+    Shortcut(HostKey),
+}
+
+/// The letters that are host shortcuts when pressed with Ctrl+Alt.
+const SHORTCUT_KEYS: [HostKey; 6] = [
+    HostKey::Q,
+    HostKey::R,
+    HostKey::P,
+    HostKey::S,
+    HostKey::G,
+    HostKey::Y,
+];
+
+/// Host keyboard state: which keys are down, and which presses became
+/// shortcuts (their releases are swallowed too, so the guest never sees
+/// half a key).
+#[derive(Default)]
+struct KeyState {
+    down: Vec<HostKey>,
+    swallowed: Vec<HostKey>,
+}
+
+impl KeyState {
+    fn is_down(&self, k: HostKey) -> bool {
+        self.down.contains(&k)
+    }
+
+    /// Turns one transition into what to do. Host auto-repeat (a press of
+    /// a key already down) is dropped: the emulated keyboard repeats by
+    /// itself at the typematic rate the guest programmed.
+    fn transition(&mut self, k: HostKey, down: bool) -> Option<KeyAction> {
+        if down {
+            if self.is_down(k) {
+                return None;
+            }
+            let ctrl = self.is_down(HostKey::LeftCtrl) || self.is_down(HostKey::RightCtrl);
+            let alt = self.is_down(HostKey::LeftAlt) || self.is_down(HostKey::RightAlt);
+            self.down.push(k);
+            if ctrl && alt && SHORTCUT_KEYS.contains(&k) {
+                self.swallowed.push(k);
+                return Some(KeyAction::Shortcut(k));
+            }
+            keymap::pc_key(k).map(|key| KeyAction::Guest(key, true))
+        } else {
+            self.down.retain(|&d| d != k);
+            if let Some(i) = self.swallowed.iter().position(|&s| s == k) {
+                self.swallowed.swap_remove(i);
+                return None;
+            }
+            keymap::pc_key(k).map(|key| KeyAction::Guest(key, false))
+        }
+    }
+}
+
 /// Fails early, in one line, on a host with no display.
 pub fn check_display() -> Result<(), String> {
     let has = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
@@ -62,7 +135,7 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let (frame_tx, frame_rx) = bounded::<Frame>(1);
     let (recycle_tx, recycle_rx) = unbounded::<Frame>();
     let (status_tx, status_rx) = unbounded::<Status>();
-    let realtime = !args.no_realtime;
+    let realtime = args.realtime();
     let print_screen = args.print_screen;
     let machine = thread::Builder::new()
         .name("machine".into())
@@ -108,50 +181,44 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
         message: None,
     };
     let mut shot = 0u32;
+    // Every key transition in the order X delivered it, so a tap shorter
+    // than a frame still reaches the guest as a make and a break.
+    let key_log = Rc::new(RefCell::new(Vec::<(HostKey, bool)>::new()));
+    window.set_input_callback(Box::new(KeyLog(Rc::clone(&key_log))));
+    let mut keys = KeyState::default();
     while window.is_open() {
-        let ctrl = window.is_key_down(HostKey::LeftCtrl) || window.is_key_down(HostKey::RightCtrl);
-        let alt = window.is_key_down(HostKey::LeftAlt) || window.is_key_down(HostKey::RightAlt);
         let mut quit = false;
-        for k in window.get_keys_pressed(KeyRepeat::No) {
-            if ctrl && alt {
-                let handled = match k {
-                    HostKey::Q => {
-                        quit = true;
-                        true
-                    }
-                    HostKey::R => ev_tx.send(Event::Reset).is_ok(),
-                    HostKey::P => {
-                        paused = !paused;
-                        ev_tx.send(Event::Pause(paused)).is_ok()
-                    }
-                    HostKey::S => {
-                        shot += 1;
-                        let path = PathBuf::from(format!("oxbox-screenshot-{shot}.png"));
-                        ev_tx.send(Event::Screenshot(path)).is_ok()
-                    }
-                    HostKey::G => {
-                        captured = false;
-                        window.set_cursor_visibility(true);
-                        true
-                    }
-                    // minifb has no Print Screen key: this sends it.
-                    HostKey::Y => {
-                        ev_tx.send(Event::Key(Key::PrintScreen, true)).is_ok()
-                            && ev_tx.send(Event::Key(Key::PrintScreen, false)).is_ok()
-                    }
-                    _ => false,
-                };
-                if handled {
-                    continue;
+        let transitions = std::mem::take(&mut *key_log.borrow_mut());
+        for (k, down) in transitions {
+            let Some(action) = keys.transition(k, down) else {
+                continue;
+            };
+            match action {
+                KeyAction::Guest(key, down) => {
+                    let _ = ev_tx.send(Event::Key(key, down));
                 }
-            }
-            if let Some(key) = keymap::pc_key(k) {
-                let _ = ev_tx.send(Event::Key(key, true));
-            }
-        }
-        for k in window.get_keys_released() {
-            if let Some(key) = keymap::pc_key(k) {
-                let _ = ev_tx.send(Event::Key(key, false));
+                KeyAction::Shortcut(HostKey::Q) => quit = true,
+                KeyAction::Shortcut(HostKey::R) => {
+                    let _ = ev_tx.send(Event::Reset);
+                }
+                KeyAction::Shortcut(HostKey::P) => {
+                    paused = !paused;
+                    let _ = ev_tx.send(Event::Pause(paused));
+                }
+                KeyAction::Shortcut(HostKey::S) => {
+                    shot += 1;
+                    let path = PathBuf::from(format!("oxbox-screenshot-{shot}.png"));
+                    let _ = ev_tx.send(Event::Screenshot(path));
+                }
+                KeyAction::Shortcut(HostKey::G) => {
+                    captured = false;
+                    window.set_cursor_visibility(true);
+                }
+                // minifb has no Print Screen key: this sends it.
+                KeyAction::Shortcut(_) => {
+                    let _ = ev_tx.send(Event::Key(Key::PrintScreen, true));
+                    let _ = ev_tx.send(Event::Key(Key::PrintScreen, false));
+                }
             }
         }
         if quit {
@@ -223,6 +290,13 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     Ok(code)
 }
 
+/// Input can wake a guest that halted with nothing else pending.
+fn wake(state: &mut &'static str) {
+    if *state == "halted" {
+        *state = "running";
+    }
+}
+
 /// Runs the machine (built on its own thread: it holds per-thread state),
 /// paced to host time, until told to quit.
 fn machine_thread(
@@ -237,33 +311,43 @@ fn machine_thread(
     let mut last_frame = Instant::now() - frame_every;
     let mut last_status = Instant::now();
     let mut count_at_status = m.instruction_count();
-    // Pacing: virtual time since `v0` should equal host time since `h0`.
-    let (mut h0, mut v0) = (Instant::now(), m.virtual_time_ns());
+    let mut pacer = Pacer::new(m.virtual_time_ns());
     let mut paused = false;
     let mut state: &'static str = "running";
     loop {
         let mut message = None;
         loop {
-            let ev = if paused {
-                events.recv_timeout(Duration::from_millis(20)).ok()
+            // Paused, stopped or halted for good: wait for input rather
+            // than spin (a key can wake a halted guest).
+            let ev = if paused || state != "running" {
+                events.recv_timeout(Duration::from_millis(10)).ok()
             } else {
                 events.try_recv().ok()
             };
             let Some(ev) = ev else { break };
             match ev {
                 Event::Quit => return Ok(0),
-                Event::Key(key, down) => m.key_event(key, down),
+                Event::Key(key, down) => {
+                    m.key_event(key, down);
+                    wake(&mut state);
+                }
                 Event::Mouse {
                     dx,
                     dy,
                     dz,
                     buttons,
-                } => m.mouse_event(dx, dy, dz, buttons),
+                } => {
+                    m.mouse_event(dx, dy, dz, buttons);
+                    wake(&mut state);
+                }
                 Event::Pause(p) => {
                     paused = p;
-                    (h0, v0) = (Instant::now(), m.virtual_time_ns());
+                    pacer.restart(m.virtual_time_ns());
                 }
-                Event::Reset => m.reset(),
+                Event::Reset => {
+                    m.reset();
+                    state = "running";
+                }
                 Event::Screenshot(path) => {
                     let mut f = Frame::new();
                     m.render(&mut f);
@@ -296,18 +380,8 @@ fn machine_thread(
                 }
             }
             if realtime {
-                let host = h0.elapsed();
-                let virt = Duration::from_nanos(m.virtual_time_ns() - v0);
-                if virt > host {
-                    thread::sleep((virt - host).min(Duration::from_millis(20)));
-                } else if host - virt > Duration::from_millis(100) {
-                    // The host is too slow: let the guest run slow instead
-                    // of racing to catch up.
-                    (h0, v0) = (Instant::now(), m.virtual_time_ns());
-                }
+                pacer.pace(m.virtual_time_ns());
             }
-        } else if state == "stopped" {
-            thread::sleep(Duration::from_millis(20));
         }
         if last_frame.elapsed() >= frame_every {
             last_frame = Instant::now();
@@ -334,5 +408,85 @@ fn machine_thread(
                 return Ok(0);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(keys: &mut KeyState, events: &[(HostKey, bool)]) -> Vec<KeyAction> {
+        events
+            .iter()
+            .filter_map(|&(k, d)| keys.transition(k, d))
+            .collect()
+    }
+
+    #[test]
+    fn a_tap_inside_one_frame_gives_make_and_break() {
+        let mut keys = KeyState::default();
+        let out = feed(&mut keys, &[(HostKey::A, true), (HostKey::A, false)]);
+        assert_eq!(
+            out,
+            [
+                KeyAction::Guest(Key::A, true),
+                KeyAction::Guest(Key::A, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn host_auto_repeat_is_left_to_the_keyboard_typematic() {
+        let mut keys = KeyState::default();
+        let out = feed(
+            &mut keys,
+            &[
+                (HostKey::A, true),
+                (HostKey::A, true),
+                (HostKey::A, true),
+                (HostKey::A, false),
+            ],
+        );
+        assert_eq!(
+            out,
+            [
+                KeyAction::Guest(Key::A, true),
+                KeyAction::Guest(Key::A, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn shortcuts_swallow_press_and_release_but_ctrl_alt_del_reaches_the_guest() {
+        let mut keys = KeyState::default();
+        let out = feed(
+            &mut keys,
+            &[
+                (HostKey::LeftCtrl, true),
+                (HostKey::LeftAlt, true),
+                (HostKey::R, true),
+                (HostKey::R, false),
+                (HostKey::Delete, true),
+                (HostKey::Delete, false),
+                (HostKey::LeftAlt, false),
+                (HostKey::LeftCtrl, false),
+                (HostKey::R, true),
+                (HostKey::R, false),
+            ],
+        );
+        assert_eq!(
+            out,
+            [
+                KeyAction::Guest(Key::LeftCtrl, true),
+                KeyAction::Guest(Key::LeftAlt, true),
+                KeyAction::Shortcut(HostKey::R),
+                KeyAction::Guest(Key::Delete, true),
+                KeyAction::Guest(Key::Delete, false),
+                KeyAction::Guest(Key::LeftAlt, false),
+                KeyAction::Guest(Key::LeftCtrl, false),
+                KeyAction::Guest(Key::R, true),
+                KeyAction::Guest(Key::R, false),
+            ]
+        );
     }
 }

@@ -124,6 +124,23 @@ fn instruction_limit_stops_exactly() {
 }
 
 #[test]
+fn realtime_headless_runs_keep_exact_instruction_limits() {
+    // jmp $ (spins forever); paced slices must not blur the exact stop.
+    let rom = rom_with(&[0xEB, 0xFE]);
+    let o = oxbox(&[
+        "--headless",
+        "--realtime",
+        "--rom",
+        rom.path(),
+        "--max-instructions",
+        "1000",
+        "--stats",
+    ]);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("instructions: 1000 "), "{}", stderr(&o));
+}
+
+#[test]
 fn timeout_ends_a_spinning_guest() {
     let rom = rom_with(&[0xEB, 0xFE]);
     let o = oxbox(&["--headless", "--rom", rom.path(), "--timeout", "0.2"]);
