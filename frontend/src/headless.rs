@@ -110,7 +110,7 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     let code = match end {
         End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
         End::Stop(Stop::Marker) => 0,
-        End::Stop(s @ Stop::Debug(_)) => {
+        End::Stop(s @ (Stop::Debug(_) | Stop::Hook)) => {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0
         }
