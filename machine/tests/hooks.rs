@@ -467,3 +467,139 @@ fn a_failing_trace_writer_stops_the_run_with_the_error() {
     assert_eq!(t.error().map(|e| e.to_string()), Some("disk full".into()));
     assert!(t.into_inner().is_err());
 }
+
+/// Injects #GP with an error code before the instruction at `at`.
+struct InjectGp {
+    at: u32,
+    events: Vec<InterruptEvent>,
+}
+
+impl Hooks<PcBus> for InjectGp {
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, insn: Insn) {
+        if insn.linear == self.at {
+            ctx.inject_exception(13, Some(0x1234));
+        }
+    }
+    fn interrupt(&mut self, _ctx: &mut HookCtx<'_, PcBus>, e: InterruptEvent) {
+        self.events.push(e);
+    }
+}
+
+#[test]
+fn injected_exception_goes_through_the_protected_mode_idt() {
+    let mut m = machine_with(&[0xF4]);
+    // GDT at 1800h: null, flat 32-bit code (08h), flat data (10h).
+    m.write_physical(
+        0x1800,
+        &[
+            0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0x9A, 0xCF, 0, 0xFF, 0xFF, 0, 0, 0, 0x92,
+            0xCF, 0,
+        ],
+    );
+    // IDT at 2000h: vector 13 is a 32-bit interrupt gate to 0008:00003000.
+    m.write_physical(
+        0x2000 + 13 * 8,
+        &[0x00, 0x30, 0x08, 0x00, 0x00, 0x8E, 0x00, 0x00],
+    );
+    // IDTR image at 1F00h: limit 7FFh, base 2000h.
+    m.write_physical(0x1F00, &[0xFF, 0x07, 0x00, 0x20, 0x00, 0x00]);
+    // 1000: lidt [1F00h] / 1007: nop / 1008: hlt
+    m.write_physical(
+        0x1000,
+        &[0x0F, 0x01, 0x1D, 0x00, 0x1F, 0x00, 0x00, 0x90, 0xF4],
+    );
+    // 3000: pop eax / mov [600h], eax / pop ebx / mov [604h], ebx / hlt
+    m.write_physical(
+        0x3000,
+        &[
+            0x58, 0xA3, 0x00, 0x06, 0x00, 0x00, 0x5B, 0x89, 0x1D, 0x04, 0x06, 0x00, 0x00, 0xF4,
+        ],
+    );
+    m.cpu_mut().enter_protected_flat(0x1800, 0x17, 0x08, 0x10);
+    m.cpu_mut().set_eip(0x1000);
+    m.cpu_mut().set_gpr(4, 0x7000);
+    let id = m.add_hooks(InjectGp {
+        at: 0x1007,
+        events: Vec::new(),
+    });
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    // lidt, then the handler's five instructions; the nop never ran.
+    assert_eq!(m.instruction_count(), 6);
+    assert_eq!(read32(&mut m, 0x600), 0x1234);
+    assert_eq!(read32(&mut m, 0x604), 0x1007);
+    // What is left on the stack: CS and EFLAGS (IF clear, bit 1).
+    assert_eq!(m.cpu().gpr(4), 0x7000 - 8);
+    assert_eq!(read32(&mut m, 0x7000 - 8), 0x08);
+    assert_eq!(read32(&mut m, 0x7000 - 4), 0x02);
+    let h = m.take_hooks::<InjectGp>(id).unwrap();
+    assert_eq!(
+        h.events,
+        vec![InterruptEvent {
+            vector: 13,
+            kind: InterruptKind::Exception,
+            error_code: Some(0x1234)
+        }]
+    );
+}
+
+/// Rewrites `inc ax` at `at` into `dec ax` just before it runs, and counts
+/// how often it is asked about that instruction.
+struct Patch {
+    at: u32,
+    seen: u32,
+}
+
+impl Hooks<PcBus> for Patch {
+    fn events(&self) -> Events {
+        Events::INSTRUCTION
+    }
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, insn: Insn) {
+        if insn.linear == self.at {
+            self.seen += 1;
+            ctx.write_linear(insn.linear, &[0x48]).unwrap();
+        }
+    }
+}
+
+#[test]
+fn code_rewritten_by_a_hook_runs_as_rewritten() {
+    // In RAM at 0000:1000: mov ax, 5 / inc ax / hlt (decoded as one block
+    // before the hook changes the middle instruction).
+    let mut m = machine_with(&[0xEA, 0x00, 0x10, 0x00, 0x00]);
+    m.write_physical(0x1000, &[0xB8, 0x05, 0x00, 0x40, 0xF4]);
+    let id = m.add_hooks(Patch {
+        at: 0x1003,
+        seen: 0,
+    });
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    assert_eq!(m.cpu().gpr(0) & 0xFFFF, 4);
+    assert_eq!(m.instruction_count(), 5);
+    assert_eq!(m.hooks_mut::<Patch>(id).unwrap().seen, 1);
+}
+
+/// Stops the run on a write to 0x500.
+struct StopOnWrite;
+
+impl Hooks<PcBus> for StopOnWrite {
+    fn memory(&mut self, ctx: &mut HookCtx<'_, PcBus>, a: MemAccess) {
+        if a.write && a.physical == 0x500 {
+            ctx.stop();
+        }
+    }
+}
+
+#[test]
+fn a_memory_hook_stops_after_the_access() {
+    // xor ax,ax / mov ds,ax / mov word [0x500], 0xBEEF / inc ax / hlt
+    let mut m = machine_with(&[
+        0x31, 0xC0, 0x8E, 0xD8, 0xC7, 0x06, 0x00, 0x05, 0xEF, 0xBE, 0x40, 0xF4,
+    ]);
+    m.add_hooks(StopOnWrite);
+    assert_eq!(m.run(100), Stop::Hook);
+    // The far jump and three instructions; the store has completed.
+    assert_eq!(m.instruction_count(), 4);
+    assert_eq!(m.cpu().eip(), 0xF00A);
+    assert_eq!(read16(&mut m, 0x500), 0xBEEF);
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    assert_eq!(m.cpu().gpr(0) & 0xFFFF, 1);
+}
