@@ -15,7 +15,8 @@ pub enum PageMap {
 /// Everything outside the CPU: memory, ports and the interrupt line.
 ///
 /// The CPU is generic over its bus, so these calls are resolved statically.
-pub trait Bus {
+/// A bus owns what it reaches (`'static`), so hooks over it can be boxed.
+pub trait Bus: 'static {
     /// The host bytes behind every [`PageMap::Direct`] page.
     fn memory(&mut self) -> &mut [u8];
     /// Classifies the 4 KiB physical page holding `phys`.

@@ -126,6 +126,8 @@ pub struct Cpu<B: Bus> {
     /// Memory watchpoints are set (no TLB entries are made then).
     pub(crate) api_mem_watch: bool,
     pub(crate) last_debug_stop: Option<crate::watch::DebugStop>,
+    /// The embedder's hooks (see `hooks.rs`).
+    pub(crate) hooks: crate::hooks::HookSet<B>,
     pub(crate) cr0: u32,
     pub(crate) cr2: u32,
     pub(crate) cr3: u32,
@@ -196,6 +198,7 @@ impl<B: Bus> Cpu<B> {
             api_debug: false,
             api_mem_watch: false,
             last_debug_stop: None,
+            hooks: crate::hooks::HookSet::new(),
             cr0: 0,
             cr2: 0,
             cr3: 0,

@@ -27,6 +27,8 @@ pub enum Exit {
     /// A breakpoint, watchpoint or catch set through the debugging API
     /// (see [`Cpu::debug_stop_reason`]).
     Debug,
+    /// A hook asked to stop (see [`crate::HookCtx::stop`]).
+    Hook,
 }
 
 /// Jump-cache entries (a power of two).
@@ -158,6 +160,9 @@ impl<B: Bus> Cpu<B> {
                 self.debug_stop(stop);
                 return;
             }
+            if self.has_hooks() && self.hooks_before(bus, op.len) == crate::hooks::Before::Skip {
+                return;
+            }
         }
         let mode_before = self.mode();
         let rf = self.eflags & FLAG_RF != 0;
@@ -181,7 +186,7 @@ impl<B: Bus> Cpu<B> {
         self.icount += 1;
         if let Err(f) = (op.exec)(self, bus, op) {
             self.deliver_fault(bus, f, start);
-            self.after_debug_step(mode_before);
+            self.after_debug_step(bus, mode_before);
             return;
         }
         if rf {
@@ -200,14 +205,15 @@ impl<B: Bus> Cpu<B> {
             let ret = self.eip;
             self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
         }
-        self.after_debug_step(mode_before);
+        self.after_debug_step(bus, mode_before);
     }
 
     /// Turns what the debugger watches into a stop after an instruction.
-    fn after_debug_step(&mut self, mode_before: crate::watch::CpuMode) {
+    fn after_debug_step(&mut self, bus: &mut B, mode_before: crate::watch::CpuMode) {
         if !self.api_debug {
             return;
         }
+        self.hook_injection(bus);
         if self.watches.mode_switches && self.watches.pending.is_none() {
             let now = self.mode();
             if now != mode_before {

@@ -110,6 +110,9 @@ impl<B: Bus> Cpu<B> {
         ret: u32,
         source: Source,
     ) -> Result<()> {
+        if self.api_debug {
+            self.hook_interrupt(bus, vector, error_code, source);
+        }
         self.interrupt_once(bus, vector, error_code, ret, source)?;
         if self.api_debug {
             self.check_vector(vector);

@@ -28,10 +28,23 @@ impl<B: Bus> Cpu<B> {
             self.check_port_watch(port, true);
         }
         bus.sync(self.icount);
-        if bus.io_out(port, size, v) {
+        if bus.io_out(port, size, v) && self.exit.is_none() {
             self.exit = Some(Exit::Attention);
             self.stop_block = true;
         }
+        if self.api_debug {
+            self.hook_port_out(bus, port, size, v);
+        }
+    }
+
+    /// Port input of `size` bytes (watches and hooks see it when set).
+    #[inline(always)]
+    pub(crate) fn port_in(&mut self, bus: &mut B, port: u16, size: u8) -> u32 {
+        if self.api_debug {
+            return self.port_in_watched(bus, port, size);
+        }
+        bus.sync(self.icount);
+        bus.io_in(port, size)
     }
 }
 
@@ -47,11 +60,7 @@ pub(crate) fn in_<B: Bus, const W: u32, const IMM: bool>(
         cpu.regs[2] as u16
     };
     cpu.io_allowed(bus, port, W / 8)?;
-    if cpu.api_debug {
-        cpu.check_port_watch(port, false);
-    }
-    bus.sync(cpu.icount);
-    let v = bus.io_in(port, (W / 8) as u8);
+    let v = cpu.port_in(bus, port, (W / 8) as u8);
     cpu.reg_set::<W>(0, v);
     Ok(())
 }

@@ -20,6 +20,7 @@ mod exec;
 mod far;
 mod fault;
 mod flags;
+mod hooks;
 mod interrupt;
 mod io;
 mod mmu;
@@ -43,6 +44,10 @@ pub use fault::{Exception, Fault};
 pub use flags::{
     FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
+};
+pub use hooks::{
+    CpuidResult, Events, HookCtx, HookId, Hooks, Insn, InterruptEvent, InterruptKind, MemAccess,
+    MsrWrite, PortAccess, Unmapped,
 };
 pub use snapshot::CpuState;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

@@ -11,6 +11,7 @@
 use crate::bus::{Bus, PageMap};
 use crate::cpu::{Cpu, SegReg, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE};
 use crate::fault::{Exception, Fault, Result};
+use crate::hooks::MemAccess;
 
 const TLB_BITS: u32 = 10;
 const TLB_SIZE: usize = 1 << TLB_BITS;
@@ -296,7 +297,10 @@ impl<B: Bus> Cpu<B> {
 
     /// Reads a byte of code at a linear address through the slow path.
     pub(crate) fn code_byte(&mut self, bus: &mut B, lin: u32) -> Result<u8> {
-        Ok(self.read_lin_as::<8>(bus, lin, self.user)? as u8)
+        self.hooks.fetching = true;
+        let b = self.read_lin_as::<8>(bus, lin, self.user);
+        self.hooks.fetching = false;
+        Ok(b? as u8)
     }
 
     #[inline(always)]
@@ -340,9 +344,13 @@ impl<B: Bus> Cpu<B> {
         }
         let mut v = 0u32;
         let mut i = 0;
+        let mut phys = 0;
         while i < W / 8 {
             let a = lin.wrapping_add(i);
             let w = self.walk(bus, a, Access::Read, user)?;
+            if i == 0 {
+                phys = w.phys;
+            }
             match bus.map_page(w.phys) {
                 PageMap::Direct { offset, .. } if offset + 0x1000 <= bus.memory().len() => {
                     if !self.dbg_data && !self.api_mem_watch && !self.ac_active {
@@ -366,6 +374,18 @@ impl<B: Bus> Cpu<B> {
                     i += 1;
                 }
             }
+        }
+        if self.api_mem_watch {
+            self.hook_memory(
+                bus,
+                MemAccess {
+                    linear: lin,
+                    physical: phys,
+                    size: (W / 8) as u8,
+                    value: v,
+                    write: false,
+                },
+            );
         }
         Ok(v)
     }
@@ -422,6 +442,18 @@ impl<B: Bus> Cpu<B> {
                     bus.write_slow(p, byte)
                 }
             }
+        }
+        if self.api_mem_watch {
+            self.hook_memory(
+                bus,
+                MemAccess {
+                    linear: lin,
+                    physical: walks[0].0,
+                    size: (W / 8) as u8,
+                    value: v,
+                    write: true,
+                },
+            );
         }
         Ok(())
     }

@@ -83,11 +83,7 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
             INS => {
                 // Probe the destination before the port read has side effects.
                 cpu.linear::<W>(ES, di)?;
-                if cpu.api_debug {
-                    cpu.check_port_watch(cpu.regs[2] as u16, false);
-                }
-                bus.sync(cpu.icount);
-                let v = bus.io_in(cpu.regs[2] as u16, step as u8);
+                let v = cpu.port_in(bus, cpu.regs[2] as u16, step as u8);
                 cpu.write::<W>(bus, ES, di, v)?;
                 bump(&mut cpu.regs[7], delta, am);
             }

@@ -106,7 +106,7 @@ pub(crate) const CPUID_CMOV: u32 = 1 << 15;
 const FEATURES: u32 =
     CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV;
 
-pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
     let word =
         |i: usize| u32::from_le_bytes([VENDOR[i], VENDOR[i + 1], VENDOR[i + 2], VENDOR[i + 3]]);
     let (a, b, c, d) = match cpu.regs[0] {
@@ -115,6 +115,18 @@ pub(crate) fn cpuid<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Resu
         // CLFLUSH line size in qwords (64 bytes).
         1 => (0x0000_0633, 0x0000_0800, 0, FEATURES | cpu.fpu_cpuid_bits()),
         _ => (0, 0, 0, 0),
+    };
+    let (a, b, c, d) = if cpu.has_hooks() {
+        let mut r = crate::hooks::CpuidResult {
+            eax: a,
+            ebx: b,
+            ecx: c,
+            edx: d,
+        };
+        cpu.hook_cpuid(bus, cpu.regs[0], cpu.regs[1], &mut r);
+        (r.eax, r.ebx, r.ecx, r.edx)
+    } else {
+        (a, b, c, d)
     };
     cpu.regs[0] = a;
     cpu.regs[3] = b;
@@ -420,17 +432,28 @@ impl<B: Bus> Cpu<B> {
     }
 }
 
-pub(crate) fn rdmsr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn rdmsr<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
     require_cpl0(cpu)?;
-    let v = cpu.read_msr(cpu.regs[1]).ok_or(Fault::GP0)?;
+    let mut v = cpu.read_msr(cpu.regs[1]);
+    if cpu.has_hooks() {
+        cpu.hook_rdmsr(bus, cpu.regs[1], &mut v);
+    }
+    let v = v.ok_or(Fault::GP0)?;
     cpu.regs[0] = v as u32;
     cpu.regs[2] = (v >> 32) as u32;
     Ok(())
 }
 
-pub(crate) fn wrmsr<B: Bus>(cpu: &mut Cpu<B>, _bus: &mut B, _op: &Op<B>) -> Result<()> {
+pub(crate) fn wrmsr<B: Bus>(cpu: &mut Cpu<B>, bus: &mut B, _op: &Op<B>) -> Result<()> {
     require_cpl0(cpu)?;
     let v = (cpu.regs[2] as u64) << 32 | cpu.regs[0] as u64;
+    if cpu.has_hooks() {
+        match cpu.hook_wrmsr(bus, cpu.regs[1], v) {
+            crate::hooks::MsrWrite::Default => {}
+            crate::hooks::MsrWrite::Accept => return Ok(()),
+            crate::hooks::MsrWrite::Fault => return Err(Fault::GP0),
+        }
+    }
     if !cpu.write_msr(cpu.regs[1], v) {
         return Err(Fault::GP0);
     }

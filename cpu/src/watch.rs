@@ -188,9 +188,10 @@ impl<B: Bus> Cpu<B> {
         }
     }
 
-    fn watches_changed(&mut self) {
-        self.api_debug = self.watches.any();
-        let mem = !self.watches.memory.is_empty();
+    /// Recomputes the slow-lane flags from the watches and the hooks.
+    pub(crate) fn watches_changed(&mut self) {
+        self.api_debug = self.watches.any() || self.has_hooks();
+        let mem = !self.watches.memory.is_empty() || self.hooks.wants_memory();
         if mem != self.api_mem_watch {
             self.api_mem_watch = mem;
             self.tlb.flush();

@@ -160,6 +160,15 @@ pub struct Args {
     /// port). When gdb detaches the guest runs on.
     #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_gdb_addr)]
     pub gdb: Option<SocketAddr>,
+
+    /// Write every executed instruction (address, bytes, disassembly) to FILE, or to stdout
+    /// for "-" (implies --headless; slows the guest down a lot).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
+    /// With --trace: add the general registers and EFLAGS (as each instruction finds them).
+    #[arg(long, requires = "trace")]
+    pub trace_registers: bool,
 }
 
 impl Args {

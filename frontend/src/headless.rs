@@ -1,11 +1,14 @@
 //! Headless runs: a ROM or the built-in suite, output to stdout or files,
 //! an exit status a script can test.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::time::Instant;
 
 use oxbox_machine::gdb::{self, GdbOutcome};
-use oxbox_machine::{Machine, Stop};
+use oxbox_machine::{HookId, Machine, Stop, Trace};
 
 use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
 use crate::pacing::Pacer;
@@ -25,6 +28,10 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     };
     let mut machine = Machine::new(config)?;
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
+    let trace = match &args.trace {
+        Some(path) => Some(start_trace(&mut machine, path, args.trace_registers)?),
+        None => None,
+    };
     let (stop, elapsed) = match args.gdb {
         Some(addr) => match debug_with_gdb(&mut machine, addr, args)? {
             Some(end) => end,
@@ -33,6 +40,14 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         None => run_machine(&mut machine, args),
     };
     let code = report(&machine, stop, elapsed, args.stats);
+    if let (Some(id), Some(path)) = (trace, &args.trace) {
+        let done = machine
+            .take_hooks::<Trace<TraceOut>>(id)
+            .map(Trace::into_inner);
+        if let Some(Err(e)) = done {
+            return Err(format!("cannot write trace {}: {e}", path.display()).into());
+        }
+    }
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
         machine.render(&mut frame);
@@ -46,6 +61,27 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         }
     }
     Ok(code)
+}
+
+/// Where `--trace` writes.
+type TraceOut = BufWriter<Box<dyn Write>>;
+
+/// Installs the `--trace` hook writing to `path` ("-": stdout).
+fn start_trace(
+    machine: &mut Machine,
+    path: &Path,
+    registers: bool,
+) -> Result<HookId, Box<dyn std::error::Error>> {
+    let out: Box<dyn Write> = if path == Path::new("-") {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(
+            File::create(path)
+                .map_err(|e| format!("cannot create trace {}: {e}", path.display()))?,
+        )
+    };
+    let trace = Trace::new(BufWriter::with_capacity(1 << 16, out)).registers(registers);
+    Ok(machine.add_hooks(trace))
 }
 
 /// Waits for gdb on `addr` and lets it drive the machine. Returns how the
@@ -125,7 +161,7 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
     let code = match end {
         End::Stop(Stop::DebugExit(s)) => (s & 0xFF) as u8,
         End::Stop(Stop::Marker) => 0,
-        End::Stop(s @ Stop::Debug(_)) => {
+        End::Stop(s @ (Stop::Debug(_) | Stop::Hook)) => {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0
         }

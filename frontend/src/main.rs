@@ -18,11 +18,12 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
-    let result = if args.headless || args.gdb.is_some() || !wants_window(&args) {
-        headless::run(&args)
-    } else {
-        run_window(&args)
-    };
+    let result =
+        if args.headless || args.gdb.is_some() || args.trace.is_some() || !wants_window(&args) {
+            headless::run(&args)
+        } else {
+            run_window(&args)
+        };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -363,9 +363,11 @@ fn machine_thread(
         if !paused && state != "stopped" {
             // One slice: at most 10 ms of virtual time.
             match m.run_for(u64::MAX, 10_000_000) {
-                Stop::Yield | Stop::InstructionLimit | Stop::Marker | Stop::Debug(_) => {
-                    state = "running"
-                }
+                Stop::Yield
+                | Stop::InstructionLimit
+                | Stop::Marker
+                | Stop::Debug(_)
+                | Stop::Hook => state = "running",
                 Stop::Idle => state = "halted",
                 Stop::TripleFault => {
                     // As on a PC: the shutdown cycle resets the machine.

@@ -176,3 +176,45 @@ fn garbage_code_never_panics_the_host() {
         assert!(o.status.code().is_some(), "seed {seed} killed by a signal");
     }
 }
+
+#[test]
+fn trace_writes_each_executed_instruction() {
+    // mov ax, 1 / out 0xf4, al (debug exit, status (1 << 1) | 1 = 3)
+    let rom = rom_with(&[0xB8, 0x01, 0x00, 0xE6, 0xF4]);
+    let trace = std::env::temp_dir().join(format!("oxbox-cli-{}.trace", std::process::id()));
+    let t = trace.to_str().unwrap();
+    let o = oxbox(&["--rom", rom.path(), "--trace", t, "--trace-registers"]);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let _ = std::fs::remove_file(&trace);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let regs = |eax: &str| {
+        format!(
+            "  eax={eax} ebx=00000000 ecx=00000000 edx=00000400 esi=00000000 edi=00000000 \
+             ebp=00000000 esp=00000000 eflags=00000002"
+        )
+    };
+    // iced's Intel syntax writes a far pointer as offset,selector.
+    assert_eq!(
+        text,
+        format!(
+            "fffffff0  f000:fff0  ea000000f0        jmp far 0,0F000h{}\n\
+             000f0000  f000:0000  b80100            mov ax,1{}\n\
+             000f0003  f000:0003  e6f4              out 0F4h,al{}\n",
+            regs("00000000"),
+            regs("00000000"),
+            regs("00000001"),
+        )
+    );
+}
+
+#[test]
+fn unwritable_trace_is_a_one_line_error() {
+    let rom = rom_with(&[0xF4]);
+    let o = oxbox(&["--rom", rom.path(), "--trace", "/nonexistent/dir/t.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("oxbox: cannot create trace /nonexistent/dir/t.txt"),
+        "{e}"
+    );
+}

@@ -26,19 +26,7 @@ pub struct Disassembly {
     pub text: String,
 }
 
-/// A linear address that does not map to physical memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Unmapped {
-    pub linear: u32,
-}
-
-impl std::fmt::Display for Unmapped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "linear address {:#010x} is not mapped", self.linear)
-    }
-}
-
-impl std::error::Error for Unmapped {}
+pub use oxbox_cpu::Unmapped;
 
 impl Machine {
     /// Reads physical memory. Bytes outside RAM and ROM (device memory,

@@ -17,6 +17,7 @@ mod bus;
 mod debug;
 mod disk;
 pub mod gdb;
+mod hooks;
 mod linux;
 mod memory;
 mod multiboot;
@@ -32,7 +33,12 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 pub use bus::{Devices, PcBus};
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
+pub use hooks::Trace;
 pub use linux::LinuxBoot;
+pub use oxbox_cpu::{
+    CpuidResult, Events, HookCtx, HookId, Hooks, Insn, InterruptEvent, InterruptKind, MemAccess,
+    MsrWrite, PortAccess,
+};
 pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
 pub use oxbox_devices::fw_cfg::BootDevice;
@@ -214,6 +220,9 @@ pub enum Stop {
     /// The run's virtual-time budget passed (the CPU sat halted part of
     /// it); nothing is wrong, call `run` again.
     Yield,
+    /// A hook asked to stop (see [`Machine::add_hooks`] and
+    /// `HookCtx::stop`).
+    Hook,
 }
 
 impl fmt::Display for Stop {
@@ -227,6 +236,7 @@ impl fmt::Display for Stop {
             Stop::Yield => f.write_str("halted, waiting for the next device event"),
             Stop::Marker => f.write_str("stop marker seen"),
             Stop::Debug(d) => write!(f, "debugger stop: {d:?}"),
+            Stop::Hook => f.write_str("stopped by a hook"),
         }
     }
 }
@@ -698,6 +708,7 @@ impl Machine {
                     }
                 }
                 Exit::TripleFault => return Stop::TripleFault,
+                Exit::Hook => return Stop::Hook,
                 Exit::Debug => {
                     if let Some(d) = self.cpu.debug_stop_reason() {
                         return Stop::Debug(d);

@@ -535,6 +535,7 @@ impl Runner {
                 Exit::Budget | Exit::Halted | Exit::Attention => None,
                 Exit::TripleFault => Some("triple fault".to_string()),
                 Exit::Debug => Some("unexpected debugger stop".to_string()),
+                Exit::Hook => Some("unexpected hook stop".to_string()),
             },
             Set::I286 => match cpu.run(bus, MAX_286_STEPS) {
                 Exit::Halted => None,
