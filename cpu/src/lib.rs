@@ -25,6 +25,7 @@ mod io;
 mod mmu;
 mod muldiv;
 mod op;
+mod regs;
 mod segment;
 mod shift;
 mod simd;
@@ -44,5 +45,6 @@ pub use flags::{
     FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
 };
+pub use regs::{FpuRegs, RegError};
 pub use snapshot::CpuState;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

@@ -18,7 +18,7 @@ pub(crate) mod softfloat;
 pub(crate) mod transcendental;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use ops::{fop_from_bytes, select, wait};
 use softfloat::{Class, F80, IE};
