@@ -262,7 +262,7 @@ mod tests {
         let one = [0, 0, 0, 0, 0, 0, 0, 0x80, 0xFF, 0x3F];
         r.st[0] = one;
         r.status = 3 << 11; // TOP = 3: ST(0) is physical register 3.
-        r.tag = 0xFFFF & !(3 << 6); // only R3 in use
+        r.tag = 0xFF3F; // only R3 in use
         r.control = 0x037F;
         r.fop = 0xFFFF;
         cpu.set_fpu_regs(&r);
@@ -270,7 +270,7 @@ mod tests {
         assert_eq!(back.st[0], one);
         assert_eq!(back.status, 3 << 11);
         // R3 holds a normal value (tag 00), the rest are empty (11).
-        assert_eq!(back.tag, 0xFFFF & !(3 << 6));
+        assert_eq!(back.tag, 0xFF3F);
         assert_eq!(back.control, 0x037F);
         assert_eq!(back.fop, 0x7FF);
         assert_eq!(cpu.fpu.regs[3].se, 0x3FFF);
