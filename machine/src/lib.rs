@@ -13,7 +13,9 @@
 //! # Ok::<(), oxbox_machine::Error>(())
 //! ```
 
+mod builder;
 mod bus;
+mod codec;
 mod debug;
 mod disk;
 pub mod gdb;
@@ -21,6 +23,7 @@ mod linux;
 mod memory;
 mod multiboot;
 mod replay;
+mod snapfile;
 
 use std::fmt;
 use std::fs::File;
@@ -29,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
+pub use builder::MachineBuilder;
 pub use bus::{Devices, PcBus};
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
@@ -37,6 +41,7 @@ pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
 pub use oxbox_devices::fw_cfg::BootDevice;
 pub use replay::{InputEvent, Recording, Stamped};
+pub use snapfile::{SnapshotError, FORMAT_VERSION, MAGIC};
 
 /// Default virtual clock: 100 million instructions per virtual second.
 pub const DEFAULT_IPS: u64 = 100_000_000;
@@ -254,6 +259,8 @@ pub struct Machine {
     /// The snapshot the dirty-page bits are relative to.
     baseline: Option<u64>,
     next_snapshot_id: u64,
+    /// What a snapshot must match to be restored here.
+    fingerprint: snapfile::Fingerprint,
 }
 
 /// A whole-machine snapshot in memory: CPU, devices, RAM, disk overlays
@@ -262,6 +269,7 @@ pub struct Machine {
 #[derive(Clone)]
 pub struct Snapshot {
     id: u64,
+    fingerprint: snapfile::Fingerprint,
     cpu: oxbox_cpu::CpuState,
     devices: bus::Devices,
     ram: std::sync::Arc<Vec<u8>>,
@@ -297,7 +305,9 @@ impl Machine {
             )));
         }
         let vga_rom = pad_rom_back(std::mem::take(&mut config.vga_rom));
-        let mem = memory::Memory::new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom);
+        let rom = pad_rom(std::mem::take(&mut config.rom));
+        let (rom_hash, vga_rom_hash) = (snapfile::fnv(&rom), snapfile::fnv(&vga_rom));
+        let mem = memory::Memory::new(ram, &rom, &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
             bus.vga_rom_bar =
@@ -331,6 +341,31 @@ impl Machine {
         if let Some(boot) = &config.linux {
             linux::load(boot, &mut cpu, &mut bus)?;
         }
+        let disks = bus
+            .stores_mut()
+            .into_iter()
+            .map(|(slot, st)| {
+                let img = match slot {
+                    0 | 1 => config.floppies[slot].as_ref(),
+                    n => config.ide.get(n - 2).and_then(|d| d.as_ref()),
+                };
+                let kind = img.map_or("disk".to_string(), |d| format!("{:?}", d.kind));
+                let in_memory = img.is_some_and(|d| d.snapshot);
+                (slot as u64, kind, st.len(), in_memory)
+            })
+            .collect();
+        let fingerprint = snapfile::Fingerprint {
+            ram_size: ram as u64,
+            memory_len: bus.mem.bytes.len() as u64,
+            rom_hash,
+            vga_rom_hash,
+            pci: config.pci,
+            ips: config.ips,
+            consoles: config.consoles.iter().map(|(p, _)| *p).collect(),
+            serial: config.serial.iter().map(|(c, _)| *c as u64).collect(),
+            debug_exit: config.debug_exit_port,
+            disks,
+        };
         Ok(Machine {
             cpu,
             bus,
@@ -347,6 +382,7 @@ impl Machine {
             replay: None,
             baseline: None,
             next_snapshot_id: 1,
+            fingerprint,
         })
     }
 
@@ -468,6 +504,7 @@ impl Machine {
         self.next_snapshot_id += 1;
         let snap = Snapshot {
             id,
+            fingerprint: self.fingerprint.clone(),
             cpu: self.cpu.save_state(),
             devices: self.bus.save_devices(),
             ram: std::sync::Arc::new(self.bus.mem.bytes.clone()),
@@ -481,7 +518,17 @@ impl Machine {
     /// Puts the machine back exactly as it was at `snap`. Restoring the
     /// most recent snapshot (or the one last restored) copies only the RAM
     /// pages written since; another one copies all of RAM.
-    pub fn restore(&mut self, snap: &Snapshot) {
+    ///
+    /// A snapshot of a machine built from another configuration (RAM
+    /// size, firmware, devices, disks) is refused with
+    /// [`SnapshotError::OtherMachine`] and the machine is left as it was.
+    pub fn restore(&mut self, snap: &Snapshot) -> Result<(), SnapshotError> {
+        if let Some(why) = snap.fingerprint.differs(&self.fingerprint) {
+            return Err(SnapshotError::OtherMachine(why));
+        }
+        if snap.ram.len() != self.bus.mem.bytes.len() {
+            return Err(SnapshotError::OtherMachine("memory sizes differ".into()));
+        }
         if self.baseline == Some(snap.id) {
             let pages: Vec<usize> = self.bus.dirty_pages().collect();
             for off in pages {
@@ -507,6 +554,7 @@ impl Machine {
         self.marker_seen = false;
         self.ferr_seen = self.cpu.ferr();
         self.start_tracking(snap.id);
+        Ok(())
     }
 
     fn start_tracking(&mut self, id: u64) {
