@@ -1,16 +1,42 @@
-//! The oxbox PC: RAM, firmware, the port map and the CPU, joined.
+//! The oxbox PC: RAM, firmware, the port map and the CPU, joined, and the
+//! API to drive it from a Rust program: build a machine with
+//! [`MachineBuilder`], run it with [`Machine::run`] / [`Machine::step`]
+//! (each returns why it stopped, [`Stop`]), inspect and change registers
+//! through [`Machine::cpu`] / [`Machine::cpu_mut`] and memory by physical
+//! or linear address, set breakpoints and watchpoints, take
+//! [`Snapshot`]s and write them to files.
 //!
-//! ```no_run
-//! use oxbox_machine::{Config, Machine, Output, Stop};
-//! let rom = oxbox_machine::load_rom("test.rom".as_ref())?;
-//! let mut config = Config::new(rom);
-//! config.consoles.push((0xE9, Output::Stdout));
-//! let mut m = Machine::new(config)?;
-//! match m.run(10_000_000) {
-//!     Stop::DebugExit(status) => println!("guest asked to exit with {status}"),
-//!     other => println!("stopped: {other}"),
-//! }
-//! # Ok::<(), oxbox_machine::Error>(())
+//! ```
+//! use oxbox_machine::cpu::{Access, DebugStop};
+//! use oxbox_machine::{MachineBuilder, Output, Stop, Syntax};
+//!
+//! // F000:0000: mov ax,1234h; mov [500h],ax; mov al,'A'; out 0E9h,al; hlt
+//! let mut rom = vec![0xF4u8; 0x10000];
+//! rom[..10].copy_from_slice(&[0xB8, 0x34, 0x12, 0xA3, 0x00, 0x05, 0xB0, 0x41, 0xE6, 0xE9]);
+//! rom[0xFFF0..0xFFF5].copy_from_slice(&[0xEA, 0x00, 0x00, 0x00, 0xF0]); // jmp F000:0000
+//! let mut m = MachineBuilder::new()
+//!     .memory_mib(2)
+//!     .rom(rom)
+//!     .debug_console(0xE9, Output::Capture)
+//!     .build()?;
+//! let snap = m.snapshot();
+//!
+//! // Stop right after the guest writes 500h-501h.
+//! m.watch_memory(0x500, 2, Access::Write)?;
+//! let stop = m.run(100);
+//! assert_eq!(stop, Stop::Debug(DebugStop::Watchpoint { linear: 0x500, write: true }));
+//! assert_eq!((m.cpu().eip(), m.cpu().gpr(0) & 0xFFFF), (6, 0x1234));
+//! assert_eq!(m.disassemble(0xF0006, 1, Syntax::Nasm)[0].text, "mov al,41h");
+//! m.cpu_mut().clear_watches();
+//! assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+//! assert_eq!(m.captured(0xE9), b"A");
+//!
+//! // The snapshot, through a file and back: the machine is at power-on again.
+//! let mut file = Vec::new();
+//! snap.save(&mut file)?;
+//! m.load_snapshot(&file[..])?;
+//! assert_eq!((m.instruction_count(), m.captured(0xE9)), (0, &b""[..]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod builder;
@@ -23,7 +49,7 @@ mod linux;
 mod memory;
 mod multiboot;
 mod replay;
-mod snapfile;
+pub mod snapfile;
 
 use std::fmt;
 use std::fs::File;
@@ -34,7 +60,7 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use builder::MachineBuilder;
 pub use bus::{Devices, PcBus};
-pub use debug::{Disassembly, Syntax, Unmapped};
+pub use debug::{Disassembly, Syntax, Unmapped, WatchError};
 pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use linux::LinuxBoot;
 pub use oxbox_devices as devices;

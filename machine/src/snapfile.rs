@@ -191,8 +191,9 @@ struct Body {
 }
 
 impl Snapshot {
-    /// Writes the snapshot in the versioned file format (see the module
-    /// documentation of `snapfile`).
+    /// Writes the snapshot in the versioned file format laid out in
+    /// [`snapfile`](crate::snapfile); [`Machine::load_snapshot`] reads it
+    /// back into a machine of the same configuration.
     ///
     /// ```
     /// # use oxbox_machine::{MachineBuilder, Stop};
