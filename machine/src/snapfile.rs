@@ -10,9 +10,14 @@
 //! | 12     | 4    | reserved, 0 |
 //! | 16     | 8    | body length B |
 //! | 24     | 8    | memory length M |
-//! | 32     | B    | body: configuration fingerprint, CPU state (lazy flags, x87, SSE), every device, captured output, disk overlays ([`crate::codec`]) |
+//! | 32     | B    | body: configuration fingerprint, CPU state (lazy flags, x87, SSE), every device, captured output, disk overlays, encoded as below |
 //! | 32 + B | M    | RAM and ROM bytes as the machine holds them |
 //! | end-4  | 4    | CRC-32 of everything before it |
+//!
+//! The body uses a compact, non-self-describing encoding of serde's data
+//! model: little-endian fixed-width integers, a `u64` length before
+//! sequences, maps and byte strings, a `u32` variant index before enum
+//! contents, one byte for `bool` and `Option`, no field names.
 //!
 //! A file is checked completely (magic, version, length, checksum, the
 //! encoding, the configuration) before the machine is touched, so a
