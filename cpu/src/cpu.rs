@@ -18,7 +18,7 @@ pub enum SegReg {
 }
 
 /// A segment register with its descriptor cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     pub selector: u16,
     pub base: u32,
@@ -82,7 +82,7 @@ pub(crate) struct SegAccess {
 }
 
 /// Model-specific registers this model keeps.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Msrs {
     pub sysenter_cs: u32,
     pub sysenter_esp: u32,

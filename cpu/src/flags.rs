@@ -29,7 +29,7 @@ pub(crate) const ARITH: u32 = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | 
 pub(crate) const FLAG_FIXED: u32 = 1 << 1;
 
 /// What the last flag-setting arithmetic was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum LazyOp {
     /// `eflags` holds the arithmetic flags.
     None,
@@ -47,7 +47,7 @@ pub(crate) enum LazyOp {
     Dec,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Lazy {
     pub op: LazyOp,
     /// Operand width in bits: 8, 16 or 32.

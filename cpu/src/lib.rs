@@ -26,6 +26,7 @@ mod io;
 mod mmu;
 mod muldiv;
 mod op;
+mod regs;
 mod segment;
 mod shift;
 mod simd;
@@ -49,5 +50,6 @@ pub use hooks::{
     CpuidResult, Events, HookCtx, HookId, Hooks, Insn, InterruptEvent, InterruptKind, MemAccess,
     MsrWrite, PortAccess, Unmapped,
 };
+pub use regs::{FpuRegs, RegError};
 pub use snapshot::CpuState;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

@@ -7,7 +7,7 @@ use crate::cpu::{Cpu, Msrs, Segment};
 use crate::flags::Lazy;
 
 /// Everything a restore needs to continue exactly where the snapshot was.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CpuState {
     regs: [u32; 9],
     eip: u32,
@@ -29,6 +29,29 @@ pub struct CpuState {
     halted: bool,
     irq_shadow: u64,
     fpu: crate::x87::Fpu,
+}
+
+impl CpuState {
+    /// Checks what the processor relies on and a snapshot file could get
+    /// wrong: a privilege level, a lazy-flags operand width, an x87 stack
+    /// top that exist.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.cpl > 3 {
+            return Err("privilege level above 3");
+        }
+        if !matches!(self.lazy.width, 8 | 16 | 32) {
+            return Err("lazy flags with an operand width other than 8, 16 or 32");
+        }
+        if self.fpu.top > 7 {
+            return Err("x87 stack top above 7");
+        }
+        Ok(())
+    }
+
+    /// Retired instructions when the state was saved.
+    pub fn instruction_count(&self) -> u64 {
+        self.icount
+    }
 }
 
 impl<B: Bus> Cpu<B> {

@@ -122,7 +122,7 @@ const NS_PER_S: u128 = 1_000_000_000;
 const SECONDS_PER_DAY: u64 = 86_400;
 
 /// A calendar date and time of day (Gregorian, no time zone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DateTime {
     pub year: u16,
     /// 1-12.
@@ -208,7 +208,7 @@ fn from_bcd(v: u8) -> u8 {
 }
 
 /// The time-keeping counters, as numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Clock {
     second: u8,
     minute: u8,
@@ -325,9 +325,10 @@ impl Clock {
 }
 
 /// The MC146818 RTC and CMOS RAM.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cmos {
     clock: Clock,
+    #[serde(with = "crate::block::big_array")]
     ram: [u8; 128],
     index: u8,
     nmi_disabled: bool,

@@ -12,7 +12,7 @@ use crate::{read_bytes, PortIo};
 pub const DEFAULT_PORT: u16 = 0xF4;
 
 /// The exit device.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DebugExit {
     port: u16,
     exit: Option<i32>,

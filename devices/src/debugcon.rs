@@ -13,7 +13,7 @@ pub const DEFAULT_PORT: u16 = 0xE9;
 const PRESENCE: u8 = 0xE9;
 
 /// The debug console.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DebugCon {
     port: u16,
     output: Vec<u8>,

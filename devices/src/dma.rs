@@ -89,7 +89,7 @@ const MODE_CASCADE: u8 = 0b1100_0000;
 const PAGE_OF_CHANNEL: [usize; 8] = [0x7, 0x3, 0x1, 0x2, 0xF, 0xB, 0x9, 0xA];
 
 /// Which way a [`Transfer`] moves bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     /// Device to memory (the 8237's "write transfer").
     ToMemory,
@@ -100,7 +100,7 @@ pub enum Direction {
 }
 
 /// A run of bytes for the machine to move, from [`Dma::next_transfer`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transfer {
     /// Channel 0-7.
     pub channel: u8,
@@ -114,7 +114,7 @@ pub struct Transfer {
     pub terminal: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Channel {
     base_addr: u16,
     base_count: u16,
@@ -130,7 +130,7 @@ impl Channel {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Controller {
     ch: [Channel; 4],
     command: u8,
@@ -246,7 +246,7 @@ impl Controller {
 }
 
 /// The two 8237As and the page registers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Dma {
     ctl: [Controller; 2],
     pages: [u8; 16],

@@ -274,7 +274,7 @@ fn command_len(op: u8) -> Option<usize> {
 }
 
 /// Cylinders, heads and sectors per track of a medium.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Geometry {
     pub cylinders: u8,
     pub heads: u8,
@@ -338,7 +338,7 @@ impl Geometry {
 }
 
 /// Why [`Floppy::insert`] refused a disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MediaError {
     /// No standard floppy format has this many bytes.
     UnknownSize(u64),
@@ -360,14 +360,15 @@ impl std::fmt::Display for MediaError {
 
 impl std::error::Error for MediaError {}
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Media {
+    #[serde(with = "crate::block::detached")]
     store: Box<dyn BlockStore + Send>,
     geometry: Geometry,
     write_protected: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Drive {
     media: Option<Media>,
     /// Cylinder under the head (the controller's PCN for this drive).
@@ -398,7 +399,7 @@ impl Drive {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Op {
     Read,
     Write,
@@ -406,7 +407,7 @@ enum Op {
 }
 
 /// A data transfer in its execution phase.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Xfer {
     op: Op,
     drive: usize,
@@ -427,7 +428,7 @@ struct Xfer {
     filler: u8,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Phase {
     Command,
     Execution,
@@ -437,7 +438,7 @@ enum Phase {
 }
 
 /// The floppy disk controller.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Floppy {
     drives: [Drive; 4],
     dor: u8,
@@ -474,6 +475,16 @@ impl Default for Floppy {
 }
 
 impl Floppy {
+    /// Every inserted disk's store with its drive number, for snapshot
+    /// files (see `Ide::stores_mut`).
+    pub fn stores_mut(&mut self) -> Vec<(usize, &mut Box<dyn BlockStore + Send>)> {
+        self.drives
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, d)| d.media.as_mut().map(|m| (i, &mut m.store)))
+            .collect()
+    }
+
     /// A controller at power-on: held in reset by DOR = 0, all drives empty.
     pub fn new() -> Self {
         Floppy {

@@ -83,7 +83,7 @@ pub const E820_ACPI: u32 = 3;
 pub const E820_NVS: u32 = 4;
 
 /// One entry of the "etc/e820" file: 20 bytes, little-endian.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct E820Entry {
     /// Start address.
     pub addr: u64,
@@ -106,7 +106,7 @@ impl E820Entry {
 
 /// A boot device as SeaBIOS's "bootorder" file names it on an i440FX
 /// machine (see [`crate::pci`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BootDevice {
     /// Floppy drive 0 or 1 of the controller at 3F0h.
     Floppy(u8),
@@ -134,7 +134,7 @@ impl BootDevice {
 }
 
 /// Why a file could not be added.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FwCfgError {
     /// The name is empty, contains NUL or does not fit in 55 bytes.
     BadName(String),
@@ -154,7 +154,7 @@ impl fmt::Display for FwCfgError {
 impl std::error::Error for FwCfgError {}
 
 /// The fw_cfg device.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FwCfg {
     /// Items by key (without the write-channel bit).
     items: BTreeMap<u16, Vec<u8>>,

@@ -245,7 +245,7 @@ fn translate_stream(bytes: &[u8]) -> Vec<u8> {
 macro_rules! keys {
     ($($(#[$doc:meta])* $name:ident = $set2:literal, $set3:literal;)*) => {
         /// A key, by its position on a US keyboard.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum Key {
             $($(#[$doc])* $name,)*
         }
@@ -395,7 +395,7 @@ impl Key {
 }
 
 /// Which keys are held, one bit per [`Key`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct KeySet([u64; 2]);
 
 impl KeySet {
@@ -419,7 +419,7 @@ impl KeySet {
 }
 
 /// The PS/2 keyboard.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Keyboard {
     /// Replies to commands, sent before any scan code.
     reply: VecDeque<u8>,
@@ -688,7 +688,7 @@ impl Keyboard {
 }
 
 /// The PS/2 mouse.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Mouse {
     reply: VecDeque<u8>,
     data: VecDeque<u8>,
@@ -958,7 +958,7 @@ impl Mouse {
 }
 
 /// Where the byte in the output buffer came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Source {
     Controller,
     Keyboard,
@@ -966,7 +966,7 @@ enum Source {
 }
 
 /// The 8042 with its keyboard and mouse.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct I8042 {
     /// Controller RAM; byte 0 is the command byte.
     ram: [u8; 32],

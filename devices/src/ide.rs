@@ -265,7 +265,7 @@ const MEDIA_REMOVAL: u8 = 3;
 const PROFILE_CD_ROM: u16 = 0x0008;
 
 /// Logical CHS geometry of an ATA disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Geometry {
     /// Cylinders (1-65535).
     pub cylinders: u16,
@@ -303,7 +303,7 @@ impl Geometry {
 }
 
 /// What a failed store access was doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IoKind {
     /// Reading sectors for the guest.
     Read,
@@ -330,7 +330,7 @@ pub struct DiskIoError {
 const MAX_KEPT_ERRORS: usize = 64;
 
 /// Power condition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Power {
     Active,
     Idle,
@@ -338,7 +338,7 @@ enum Power {
 }
 
 /// How the sector address of an ATA command was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Addr {
     Chs,
     Lba28,
@@ -346,7 +346,7 @@ enum Addr {
 }
 
 /// Sense data of a packet device.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Sense {
     key: u8,
     asc: u8,
@@ -370,7 +370,7 @@ impl Sense {
 }
 
 /// The task-file registers one device holds.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct TaskFile {
     feature: u8,
     hob_feature: u8,
@@ -501,7 +501,7 @@ impl TaskFile {
 }
 
 /// A command's outcome, shown once BSY drops.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Busy {
     until: u64,
     status: u8,
@@ -509,7 +509,7 @@ struct Busy {
 }
 
 /// Where the data of an ATAPI data-in command comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum Source {
     /// A reply built in memory; `.1` bytes of it were sent.
     Bytes(Vec<u8>, usize),
@@ -534,7 +534,7 @@ impl Source {
 }
 
 /// What the data port is doing.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum Op {
     None,
     /// One block to the host and nothing after it (IDENTIFY).
@@ -566,8 +566,9 @@ enum Op {
 }
 
 /// An ATA disk.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Disk {
+    #[serde(with = "crate::block::detached")]
     store: Box<dyn BlockStore + Send>,
     sectors: u64,
     /// The geometry IDENTIFY reports in words 1, 3 and 6.
@@ -580,8 +581,9 @@ struct Disk {
 }
 
 /// An ATAPI CD-ROM drive.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Cdrom {
+    #[serde(with = "crate::block::detached_opt")]
     medium: Option<Box<dyn BlockStore + Send>>,
     tray_open: bool,
     locked: bool,
@@ -612,7 +614,7 @@ impl Cdrom {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum Media {
     Disk(Disk),
     Cdrom(Cdrom),
@@ -628,7 +630,7 @@ enum Reply {
 
 /// A device on an IDE channel: an ATA disk or an ATAPI CD-ROM drive, with
 /// its state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Drive {
     media: Media,
     model: String,
@@ -641,6 +643,8 @@ pub struct Drive {
     pos: usize,
     op: Op,
     power: Power,
+    /// Failures not yet taken by the machine: reports, not state.
+    #[serde(skip)]
     io_errors: Vec<DiskIoError>,
 }
 
@@ -1854,14 +1858,14 @@ fn event_status(c: &mut Cdrom, cdb: &[u8; 12]) -> Reply {
 
 /// A device position on the channel: its task-file copy, and the device if
 /// one is attached.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Slot {
     tf: TaskFile,
     drive: Option<Drive>,
 }
 
 /// One IDE channel with its two device positions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct IdeChannel {
     base: u16,
     ctrl: u16,
@@ -2296,7 +2300,7 @@ impl PortIo for IdeChannel {
 }
 
 /// Both IDE channels of a PC.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Ide {
     /// 1F0h-1F7h, 3F6h, IRQ14.
     pub primary: IdeChannel,
@@ -2311,6 +2315,31 @@ impl Default for Ide {
 }
 
 impl Ide {
+    /// Every store on the controller with its position (channel * 2 +
+    /// device), for snapshot files: a device read back from one holds
+    /// stand-ins the machine replaces with its live stores.
+    pub fn stores_mut(&mut self) -> Vec<(usize, &mut Box<dyn BlockStore + Send>)> {
+        let mut out = Vec::new();
+        for (c, ch) in [&mut self.primary, &mut self.secondary]
+            .into_iter()
+            .enumerate()
+        {
+            for (d, slot) in ch.slots.iter_mut().enumerate() {
+                let Some(drive) = slot.drive.as_mut() else {
+                    continue;
+                };
+                let store = match &mut drive.media {
+                    Media::Disk(disk) => Some(&mut disk.store),
+                    Media::Cdrom(cd) => cd.medium.as_mut(),
+                };
+                if let Some(st) = store {
+                    out.push((c * 2 + d, st));
+                }
+            }
+        }
+        out
+    }
+
     /// Both channels, empty.
     pub fn new() -> Self {
         Ide {

@@ -138,7 +138,7 @@ pub trait PortIo {
 }
 
 /// Sample of an interrupt output that may pulse between two looks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineSample {
     /// Level of the output now.
     pub level: bool,

@@ -169,7 +169,7 @@ pub const fn devfn(device: u8, function: u8) -> u8 {
 }
 
 /// One base address register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Bar {
     /// 32-bit memory space of `size` bytes (rounded up to a power of two,
     /// at least 16).
@@ -194,7 +194,7 @@ fn bar_size(size: u32, min: u32) -> u32 {
 }
 
 /// How the i440FX routes CPU accesses to one shadowable BIOS area.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PamAccess {
     /// Reads go to DRAM (otherwise to the PCI bus, i.e. the ROM).
     pub read_ram: bool,
@@ -224,19 +224,22 @@ pub const PAM_AREAS: [(u32, u32); 13] = {
 };
 
 /// Which kind of chip a function is, for the registers with side effects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Role {
     Generic,
     HostBridge,
 }
 
 /// The configuration space of one PCI function.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PciFunction {
+    #[serde(with = "crate::block::big_array")]
     config: [u8; 256],
     /// Bits a configuration write may change.
+    #[serde(with = "crate::block::big_array")]
     wmask: [u8; 256],
     /// Bits a configuration write of one clears.
+    #[serde(with = "crate::block::big_array")]
     w1cmask: [u8; 256],
     role: Role,
 }
@@ -597,7 +600,7 @@ pub fn std_vga(lfb_size: u32, rom_size: u32) -> PciFunction {
 }
 
 /// What a write to the reset control register asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ResetRequest {
     /// RCPU with SRST = 0: reset the CPU only (INIT).
     Soft,
@@ -607,7 +610,7 @@ pub enum ResetRequest {
 
 /// Bus 0 with configuration mechanism #1 and the PIIX3 reset control
 /// register.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PciBus {
     address: u32,
     reset_control: u8,

@@ -85,7 +85,7 @@ const ELCR_SLAVE_MASK: u8 = 0b1101_1110;
 const CASCADE_IR: u8 = 2;
 
 /// What the next data-port write is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum InitStep {
     Ready,
     Icw2,
@@ -94,7 +94,7 @@ enum InitStep {
 }
 
 /// One 8259A.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Chip {
     is_master: bool,
     /// Levels of the IR inputs.
@@ -375,7 +375,7 @@ impl Chip {
 }
 
 /// The master/slave 8259A pair of the PC/AT, with the PIIX ELCR.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pic {
     master: Chip,
     slave: Chip,

@@ -97,7 +97,7 @@ fn to_bcd(v: u32) -> u16 {
     ((v / 1000) << 12 | (v / 100 % 10) << 8 | (v / 10 % 10) << 4 | (v % 10)) as u16
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Access {
     Lsb,
     Msb,
@@ -105,7 +105,7 @@ enum Access {
 }
 
 /// One of the three counters.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Counter {
     /// Control word bits 5-0 as written, for the status byte.
     control: u8,
@@ -590,7 +590,7 @@ fn mode3_count(pos: u32, n: u32) -> u32 {
 }
 
 /// The 8254 and port 61h.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pit {
     counters: [Counter; 3],
     /// The clock pulse the counters have been advanced to.

@@ -118,7 +118,7 @@ const TRIGGER_LEVELS: [usize; 4] = [1, 4, 8, 14];
 const BAUD_BASE: u128 = 115_200;
 
 /// A 16550A.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Uart {
     base: u16,
     /// Receiver FIFO (holds at most one byte with FIFOs disabled).

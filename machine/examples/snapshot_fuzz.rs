@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut instructions = 0;
     for i in 0..runs {
-        m.restore(&snap);
+        m.restore(&snap)?;
         let before = m.instruction_count();
         // Each run types VER and a different number of extra spaces.
         for _ in 0..(i % 5) {

@@ -585,7 +585,7 @@ impl PcBus {
 
 /// The state of every device and of the bus itself, for snapshots (RAM is
 /// saved separately, page by page).
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Devices {
     icount: u64,
     idle_ns: u64,
@@ -609,7 +609,36 @@ pub struct Devices {
     vga: Option<Vga>,
 }
 
+/// Disk stores by drive slot: 0-1 floppy A:/B:, 2-5 IDE primary master,
+/// primary slave, secondary master, secondary slave.
+fn stores<'a>(
+    floppy: &'a mut Floppy,
+    ide: &'a mut Ide,
+) -> Vec<(
+    usize,
+    &'a mut Box<dyn oxbox_devices::block::BlockStore + Send>,
+)> {
+    let mut v = floppy.stores_mut();
+    v.extend(ide.stores_mut().into_iter().map(|(i, s)| (i + 2, s)));
+    v
+}
+
+impl Devices {
+    pub(crate) fn stores_mut(
+        &mut self,
+    ) -> Vec<(usize, &mut Box<dyn oxbox_devices::block::BlockStore + Send>)> {
+        stores(&mut self.floppy, &mut self.ide)
+    }
+}
+
 impl PcBus {
+    /// Every attached disk's store by drive slot (see `stores`).
+    pub(crate) fn stores_mut(
+        &mut self,
+    ) -> Vec<(usize, &mut Box<dyn oxbox_devices::block::BlockStore + Send>)> {
+        stores(&mut self.floppy, &mut self.ide)
+    }
+
     pub fn save_devices(&self) -> Devices {
         Devices {
             icount: self.icount,

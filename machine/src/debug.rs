@@ -4,7 +4,7 @@
 use iced_x86::{
     Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, IntelFormatter, NasmFormatter,
 };
-use oxbox_cpu::{Bus, PageMap, SegReg};
+use oxbox_cpu::{Access, Bus, PageMap, SegReg};
 
 use crate::Machine;
 
@@ -28,7 +28,58 @@ pub struct Disassembly {
 
 pub use oxbox_cpu::Unmapped;
 
+/// A watch request that names no real range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchError {
+    /// A memory range of zero bytes.
+    Empty,
+    /// A memory range running past the top of the 4 GiB linear space.
+    Wraps { start: u32, len: u32 },
+    /// A port range whose first port is above its last.
+    Reversed { first: u16, last: u16 },
+}
+
+impl std::fmt::Display for WatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WatchError::Empty => f.write_str("a watchpoint needs at least one byte"),
+            WatchError::Wraps { start, len } => write!(
+                f,
+                "{len} bytes from {start:#010x} run past the end of the linear address space"
+            ),
+            WatchError::Reversed { first, last } => {
+                write!(f, "port range {first:#x}..={last:#x} is reversed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WatchError {}
+
 impl Machine {
+    /// Stops the run after any instruction whose `access` touches `len`
+    /// bytes of linear memory from `start` ([`Stop::Debug`](crate::Stop)).
+    /// Takes effect on the next instruction, even inside cached code.
+    pub fn watch_memory(&mut self, start: u32, len: u32, access: Access) -> Result<(), WatchError> {
+        if len == 0 {
+            return Err(WatchError::Empty);
+        }
+        if start.checked_add(len - 1).is_none() {
+            return Err(WatchError::Wraps { start, len });
+        }
+        self.cpu.add_watchpoint(start, len, access);
+        Ok(())
+    }
+
+    /// Stops the run after an `access` to a port in `first..=last`.
+    pub fn watch_ports(&mut self, first: u16, last: u16, access: Access) -> Result<(), WatchError> {
+        if first > last {
+            return Err(WatchError::Reversed { first, last });
+        }
+        self.cpu.add_port_watch(first, last, access);
+        Ok(())
+    }
+
     /// Reads physical memory. Bytes outside RAM and ROM (device memory,
     /// holes) read as 0xFF; device registers are never touched.
     pub fn read_physical(&mut self, addr: u32, buf: &mut [u8]) {

@@ -169,6 +169,33 @@ impl BlockStore for OverlayStore {
     fn box_clone(&self) -> Box<dyn BlockStore + Send> {
         Box::new(self.clone())
     }
+
+    /// The written blocks, in order, each 512 bytes at a 512-byte offset.
+    fn overlay(&self) -> Option<Vec<(u64, Vec<u8>)>> {
+        let mut v: Vec<(u64, Vec<u8>)> = self
+            .blocks
+            .iter()
+            .map(|(&blk, b)| (blk * 512, b.to_vec()))
+            .collect();
+        v.sort_unstable_by_key(|e| e.0);
+        Some(v)
+    }
+
+    fn set_overlay(&mut self, extents: &[(u64, Vec<u8>)]) -> Result<(), BlockError> {
+        let mut blocks = HashMap::with_capacity(extents.len());
+        for (off, bytes) in extents {
+            let block: [u8; 512] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| BlockError::OutOfRange)?;
+            if off % 512 != 0 || *off >= self.len {
+                return Err(BlockError::OutOfRange);
+            }
+            blocks.insert(off / 512, Box::new(block));
+        }
+        self.blocks = blocks;
+        Ok(())
+    }
 }
 
 /// An image to attach.

@@ -15,8 +15,11 @@
 //! What gdb sees:
 //!
 //! - The i386 register file (`eax`..`edi`, `eip`, `eflags`, `cs`..`gs`
-//!   selectors). The x87 and SSE registers read as zeros and writes to them
-//!   are ignored: the CPU has no public accessor for them yet. A selector
+//!   selectors), the x87 (`st0`-`st7` in stack order, `fctrl`, `fstat`
+//!   with TOP, the full tag word `ftag`, `fiseg:fioff`, `foseg:fooff`,
+//!   `fop`) and SSE (`xmm0`-`xmm7`, `mxcsr`; a reserved MXCSR bit is
+//!   refused) from the CPU's register API, so `info float` and `p $xmm0`
+//!   show the guest's values. A selector
 //!   write loads the segment the real-mode way in real and V86 mode; in
 //!   protected mode only writing back the current selector is accepted.
 //! - Memory at *linear* addresses, through the current page tables with no
@@ -73,8 +76,10 @@ use gdbstub::target::ext::target_description_xml_override::{
     TargetDescriptionXmlOverride, TargetDescriptionXmlOverrideOps,
 };
 use gdbstub::target::{Target, TargetError, TargetResult};
+use gdbstub_arch::x86::reg::id::X87FpuInternalRegId;
 use gdbstub_arch::x86::reg::id::{X86CoreRegId, X86SegmentRegId};
-use gdbstub_arch::x86::reg::X86CoreRegs;
+use gdbstub_arch::x86::reg::{X86CoreRegs, X87FpuInternalRegs};
+use oxbox_cpu::FpuRegs;
 use oxbox_cpu::{Access, Breakpoint, DebugStop, SegReg, FLAG_VM};
 
 use crate::{Machine, Stop, Syntax};
@@ -742,6 +747,13 @@ impl SingleThreadBase for GdbTarget<'_> {
         regs.segments.es = sel(SegReg::Es);
         regs.segments.fs = sel(SegReg::Fs);
         regs.segments.gs = sel(SegReg::Gs);
+        let f = cpu.fpu_regs();
+        regs.st = f.st;
+        regs.fpu = fpu_internal(&f);
+        for (i, x) in regs.xmm.iter_mut().enumerate() {
+            *x = cpu.read_xmm(i).unwrap_or(0);
+        }
+        regs.mxcsr = cpu.read_mxcsr();
         Ok(())
     }
 
@@ -773,6 +785,15 @@ impl SingleThreadBase for GdbTarget<'_> {
             cpu.set_gpr(i, v);
         }
         cpu.set_eip(regs.eip);
+        // A reserved MXCSR bit would #GP on LDMXCSR: keep the old value.
+        let _ = cpu.write_mxcsr(regs.mxcsr);
+        for (i, &x) in regs.xmm.iter().enumerate() {
+            let _ = cpu.write_xmm(i, x);
+        }
+        let mut f = cpu.fpu_regs();
+        f.st = regs.st;
+        set_fpu_internal(&mut f, &regs.fpu);
+        cpu.set_fpu_regs(&f);
         self.write_eflags(regs.eflags);
         Ok(())
     }
@@ -829,10 +850,20 @@ impl SingleRegisterAccess<()> for GdbTarget<'_> {
             X86CoreRegId::Eip => cpu.eip(),
             X86CoreRegId::Eflags => cpu.eflags(),
             X86CoreRegId::Segment(s) => cpu.segment(seg_reg(s)).selector as u32,
-            // x87 and SSE: not reachable through the CPU's API; zeros.
-            X86CoreRegId::St(_) => return zeros::<Self>(buf, 10),
-            X86CoreRegId::Xmm(_) => return zeros::<Self>(buf, 16),
-            _ => 0,
+            X86CoreRegId::St(i) => {
+                let st = cpu.fpu_regs().st;
+                let v = st.get(i as usize).ok_or(TargetError::NonFatal)?;
+                return put::<Self>(buf, v);
+            }
+            X86CoreRegId::Xmm(i) => {
+                let v = cpu
+                    .read_xmm(i as usize)
+                    .map_err(|_| TargetError::NonFatal)?;
+                return put::<Self>(buf, &v.to_le_bytes());
+            }
+            X86CoreRegId::Fpu(r) => fpu_field(&fpu_internal(&cpu.fpu_regs()), r),
+            X86CoreRegId::Mxcsr => cpu.read_mxcsr(),
+            _ => return Err(TargetError::NonFatal),
         };
         let bytes = v.to_le_bytes();
         let dst = buf.get_mut(..4).ok_or(TargetError::NonFatal)?;
@@ -847,10 +878,22 @@ impl SingleRegisterAccess<()> for GdbTarget<'_> {
         val: &[u8],
     ) -> TargetResult<(), Self> {
         let v = match reg {
-            X86CoreRegId::St(_)
-            | X86CoreRegId::Xmm(_)
-            | X86CoreRegId::Fpu(_)
-            | X86CoreRegId::Mxcsr => return Ok(()),
+            X86CoreRegId::St(i) => {
+                let v = <[u8; 10]>::try_from(val).map_err(|_| TargetError::NonFatal)?;
+                let cpu = self.machine.cpu_mut();
+                let mut f = cpu.fpu_regs();
+                *f.st.get_mut(i as usize).ok_or(TargetError::NonFatal)? = v;
+                cpu.set_fpu_regs(&f);
+                return Ok(());
+            }
+            X86CoreRegId::Xmm(i) => {
+                let v = <[u8; 16]>::try_from(val).map_err(|_| TargetError::NonFatal)?;
+                return self
+                    .machine
+                    .cpu_mut()
+                    .write_xmm(i as usize, u128::from_le_bytes(v))
+                    .map_err(|_| TargetError::NonFatal);
+            }
             _ => match <[u8; 4]>::try_from(val) {
                 Ok(b) => u32::from_le_bytes(b),
                 Err(_) => return Err(TargetError::NonFatal),
@@ -873,16 +916,72 @@ impl SingleRegisterAccess<()> for GdbTarget<'_> {
             (None, X86CoreRegId::Eip) => self.machine.cpu_mut().set_eip(v),
             (None, X86CoreRegId::Eflags) => self.write_eflags(v),
             (None, X86CoreRegId::Segment(s)) => self.write_segment(seg_reg(s), v)?,
+            (None, X86CoreRegId::Mxcsr) => self
+                .machine
+                .cpu_mut()
+                .write_mxcsr(v)
+                .map_err(|_| TargetError::NonFatal)?,
+            (None, X86CoreRegId::Fpu(r)) => {
+                let cpu = self.machine.cpu_mut();
+                let mut f = cpu.fpu_regs();
+                let mut internal = fpu_internal(&f);
+                *fpu_field_mut(&mut internal, r) = v;
+                set_fpu_internal(&mut f, &internal);
+                cpu.set_fpu_regs(&f);
+            }
             _ => return Err(TargetError::NonFatal),
         }
         Ok(())
     }
 }
 
-fn zeros<T: Target>(buf: &mut [u8], n: usize) -> TargetResult<usize, T> {
-    let dst = buf.get_mut(..n).ok_or(TargetError::NonFatal)?;
-    dst.fill(0);
-    Ok(n)
+fn put<T: Target>(buf: &mut [u8], v: &[u8]) -> TargetResult<usize, T> {
+    let dst = buf.get_mut(..v.len()).ok_or(TargetError::NonFatal)?;
+    dst.copy_from_slice(v);
+    Ok(v.len())
+}
+
+/// gdb's i387 control registers (`fctrl`... `fop`), each 32 bits wide.
+fn fpu_internal(f: &FpuRegs) -> X87FpuInternalRegs {
+    X87FpuInternalRegs {
+        fctrl: f.control as u32,
+        fstat: f.status as u32,
+        ftag: f.tag as u32,
+        fiseg: f.fcs as u32,
+        fioff: f.fip,
+        foseg: f.fds as u32,
+        fooff: f.fdp,
+        fop: f.fop as u32,
+    }
+}
+
+fn set_fpu_internal(f: &mut FpuRegs, r: &X87FpuInternalRegs) {
+    f.control = r.fctrl as u16;
+    f.status = r.fstat as u16;
+    f.tag = r.ftag as u16;
+    f.fcs = r.fiseg as u16;
+    f.fip = r.fioff;
+    f.fds = r.foseg as u16;
+    f.fdp = r.fooff;
+    f.fop = r.fop as u16;
+}
+
+fn fpu_field(r: &X87FpuInternalRegs, id: X87FpuInternalRegId) -> u32 {
+    let mut r = r.clone();
+    *fpu_field_mut(&mut r, id)
+}
+
+fn fpu_field_mut(r: &mut X87FpuInternalRegs, id: X87FpuInternalRegId) -> &mut u32 {
+    match id {
+        X87FpuInternalRegId::Fctrl => &mut r.fctrl,
+        X87FpuInternalRegId::Fstat => &mut r.fstat,
+        X87FpuInternalRegId::Ftag => &mut r.ftag,
+        X87FpuInternalRegId::Fiseg => &mut r.fiseg,
+        X87FpuInternalRegId::Fioff => &mut r.fioff,
+        X87FpuInternalRegId::Foseg => &mut r.foseg,
+        X87FpuInternalRegId::Fooff => &mut r.fooff,
+        X87FpuInternalRegId::Fop => &mut r.fop,
+    }
 }
 
 impl SingleThreadResume for GdbTarget<'_> {

@@ -1,19 +1,47 @@
-//! The oxbox PC: RAM, firmware, the port map and the CPU, joined.
+//! The oxbox PC: RAM, firmware, the port map and the CPU, joined, and the
+//! API to drive it from a Rust program: build a machine with
+//! [`MachineBuilder`], run it with [`Machine::run`] / [`Machine::step`]
+//! (each returns why it stopped, [`Stop`]), inspect and change registers
+//! through [`Machine::cpu`] / [`Machine::cpu_mut`] and memory by physical
+//! or linear address, set breakpoints and watchpoints, take
+//! [`Snapshot`]s and write them to files.
 //!
-//! ```no_run
-//! use oxbox_machine::{Config, Machine, Output, Stop};
-//! let rom = oxbox_machine::load_rom("test.rom".as_ref())?;
-//! let mut config = Config::new(rom);
-//! config.consoles.push((0xE9, Output::Stdout));
-//! let mut m = Machine::new(config)?;
-//! match m.run(10_000_000) {
-//!     Stop::DebugExit(status) => println!("guest asked to exit with {status}"),
-//!     other => println!("stopped: {other}"),
-//! }
-//! # Ok::<(), oxbox_machine::Error>(())
+//! ```
+//! use oxbox_machine::cpu::{Access, DebugStop};
+//! use oxbox_machine::{MachineBuilder, Output, Stop, Syntax};
+//!
+//! // F000:0000: mov ax,1234h; mov [500h],ax; mov al,'A'; out 0E9h,al; hlt
+//! let mut rom = vec![0xF4u8; 0x10000];
+//! rom[..10].copy_from_slice(&[0xB8, 0x34, 0x12, 0xA3, 0x00, 0x05, 0xB0, 0x41, 0xE6, 0xE9]);
+//! rom[0xFFF0..0xFFF5].copy_from_slice(&[0xEA, 0x00, 0x00, 0x00, 0xF0]); // jmp F000:0000
+//! let mut m = MachineBuilder::new()
+//!     .memory_mib(2)
+//!     .rom(rom)
+//!     .debug_console(0xE9, Output::Capture)
+//!     .build()?;
+//! let snap = m.snapshot();
+//!
+//! // Stop right after the guest writes 500h-501h.
+//! m.watch_memory(0x500, 2, Access::Write)?;
+//! let stop = m.run(100);
+//! assert_eq!(stop, Stop::Debug(DebugStop::Watchpoint { linear: 0x500, write: true }));
+//! assert_eq!((m.cpu().eip(), m.cpu().gpr(0) & 0xFFFF), (6, 0x1234));
+//! assert_eq!(m.disassemble(0xF0006, 1, Syntax::Nasm)[0].text, "mov al,41h");
+//! m.cpu_mut().clear_watches();
+//! assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+//! assert_eq!(m.captured(0xE9), b"A");
+//!
+//! // The snapshot, through a file and back: the machine is at power-on again.
+//! let mut file = Vec::new();
+//! snap.save(&mut file)?;
+//! m.load_snapshot(&file[..])?;
+//! assert_eq!((m.instruction_count(), m.captured(0xE9)), (0, &b""[..]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod builder;
 mod bus;
+mod codec;
 mod debug;
 mod disk;
 pub mod gdb;
@@ -22,6 +50,7 @@ mod linux;
 mod memory;
 mod multiboot;
 mod replay;
+pub mod snapfile;
 
 use std::fmt;
 use std::fs::File;
@@ -30,8 +59,9 @@ use std::path::{Path, PathBuf};
 
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
+pub use builder::MachineBuilder;
 pub use bus::{Devices, PcBus};
-pub use debug::{Disassembly, Syntax, Unmapped};
+pub use debug::{Disassembly, Syntax, Unmapped, WatchError};
 pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use hooks::Trace;
 pub use linux::LinuxBoot;
@@ -43,6 +73,7 @@ pub use oxbox_devices as devices;
 pub use oxbox_devices::cmos::DateTime;
 pub use oxbox_devices::fw_cfg::BootDevice;
 pub use replay::{InputEvent, Recording, Stamped};
+pub use snapfile::{SnapshotError, FORMAT_VERSION, MAGIC};
 
 /// Default virtual clock: 100 million instructions per virtual second.
 pub const DEFAULT_IPS: u64 = 100_000_000;
@@ -264,6 +295,8 @@ pub struct Machine {
     /// The snapshot the dirty-page bits are relative to.
     baseline: Option<u64>,
     next_snapshot_id: u64,
+    /// What a snapshot must match to be restored here.
+    fingerprint: snapfile::Fingerprint,
 }
 
 /// A whole-machine snapshot in memory: CPU, devices, RAM, disk overlays
@@ -272,6 +305,7 @@ pub struct Machine {
 #[derive(Clone)]
 pub struct Snapshot {
     id: u64,
+    fingerprint: snapfile::Fingerprint,
     cpu: oxbox_cpu::CpuState,
     devices: bus::Devices,
     ram: std::sync::Arc<Vec<u8>>,
@@ -307,7 +341,9 @@ impl Machine {
             )));
         }
         let vga_rom = pad_rom_back(std::mem::take(&mut config.vga_rom));
-        let mem = memory::Memory::new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom);
+        let rom = pad_rom(std::mem::take(&mut config.rom));
+        let (rom_hash, vga_rom_hash) = (snapfile::fnv(&rom), snapfile::fnv(&vga_rom));
+        let mem = memory::Memory::new(ram, &rom, &vga_rom);
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
             bus.vga_rom_bar =
@@ -341,6 +377,31 @@ impl Machine {
         if let Some(boot) = &config.linux {
             linux::load(boot, &mut cpu, &mut bus)?;
         }
+        let disks = bus
+            .stores_mut()
+            .into_iter()
+            .map(|(slot, st)| {
+                let img = match slot {
+                    0 | 1 => config.floppies[slot].as_ref(),
+                    n => config.ide.get(n - 2).and_then(|d| d.as_ref()),
+                };
+                let kind = img.map_or("disk".to_string(), |d| format!("{:?}", d.kind));
+                let in_memory = img.is_some_and(|d| d.snapshot);
+                (slot as u64, kind, st.len(), in_memory)
+            })
+            .collect();
+        let fingerprint = snapfile::Fingerprint {
+            ram_size: ram as u64,
+            memory_len: bus.mem.bytes.len() as u64,
+            rom_hash,
+            vga_rom_hash,
+            pci: config.pci,
+            ips: config.ips,
+            consoles: config.consoles.iter().map(|(p, _)| *p).collect(),
+            serial: config.serial.iter().map(|(c, _)| *c as u64).collect(),
+            debug_exit: config.debug_exit_port,
+            disks,
+        };
         Ok(Machine {
             cpu,
             bus,
@@ -357,6 +418,7 @@ impl Machine {
             replay: None,
             baseline: None,
             next_snapshot_id: 1,
+            fingerprint,
         })
     }
 
@@ -478,6 +540,7 @@ impl Machine {
         self.next_snapshot_id += 1;
         let snap = Snapshot {
             id,
+            fingerprint: self.fingerprint.clone(),
             cpu: self.cpu.save_state(),
             devices: self.bus.save_devices(),
             ram: std::sync::Arc::new(self.bus.mem.bytes.clone()),
@@ -491,7 +554,17 @@ impl Machine {
     /// Puts the machine back exactly as it was at `snap`. Restoring the
     /// most recent snapshot (or the one last restored) copies only the RAM
     /// pages written since; another one copies all of RAM.
-    pub fn restore(&mut self, snap: &Snapshot) {
+    ///
+    /// A snapshot of a machine built from another configuration (RAM
+    /// size, firmware, devices, disks) is refused with
+    /// [`SnapshotError::OtherMachine`] and the machine is left as it was.
+    pub fn restore(&mut self, snap: &Snapshot) -> Result<(), SnapshotError> {
+        if let Some(why) = snap.fingerprint.differs(&self.fingerprint) {
+            return Err(SnapshotError::OtherMachine(why));
+        }
+        if snap.ram.len() != self.bus.mem.bytes.len() {
+            return Err(SnapshotError::OtherMachine("memory sizes differ".into()));
+        }
         if self.baseline == Some(snap.id) {
             let pages: Vec<usize> = self.bus.dirty_pages().collect();
             for off in pages {
@@ -517,6 +590,7 @@ impl Machine {
         self.marker_seen = false;
         self.ferr_seen = self.cpu.ferr();
         self.start_tracking(snap.id);
+        Ok(())
     }
 
     fn start_tracking(&mut self, id: u64) {

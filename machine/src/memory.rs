@@ -15,7 +15,7 @@ use oxbox_devices::pci::{PamAccess, PAM_AREAS};
 pub const MAX_ROM: usize = 128 * 1024;
 
 /// The memory-map state that comes from chipset registers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MapState {
     pub pam: [PamAccess; 13],
     /// Where the VGA expansion ROM is mapped, if enabled.

@@ -418,3 +418,76 @@ fn unmapped_linear_memory_is_an_error_reply() {
     let (outcome, _) = server.join().expect("stub thread");
     assert_eq!(outcome, GdbOutcome::Killed);
 }
+
+/// x87 and SSE work in real mode: FNINIT, FLD1, FLDPI, CR4.OSFXSR on,
+/// PCMPEQB xmm0 (all ones), MOVD xmm1 <- 12345678h.
+const FLOAT_PROGRAM: &[u8] = &[
+    0xDB, 0xE3, //                         1000 fninit
+    0xD9, 0xE8, //                         1002 fld1
+    0xD9, 0xEB, //                         1004 fldpi
+    0x0F, 0x20, 0xE0, //                   1006 mov eax,cr4
+    0x0D, 0x00, 0x02, //                   1009 or ax,0x200
+    0x0F, 0x22, 0xE0, //                   100c mov cr4,eax
+    0x66, 0x0F, 0x74, 0xC0, //             100f pcmpeqb xmm0,xmm0
+    0x66, 0xB8, 0x78, 0x56, 0x34, 0x12, // 1013 mov eax,0x12345678
+    0x66, 0x0F, 0x6E, 0xC8, //             1019 movd xmm1,eax
+    0xEB, 0xFE, //                         101d jmp $
+];
+
+/// Little-endian hex of `bytes`.
+fn hex_le(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn x87_and_sse_registers_show_the_guest_values() {
+    let (port, server) = start(FLOAT_PROGRAM);
+    let mut c = Rsp::connect(port);
+    c.cmd("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386");
+    assert_eq!(c.cmd("Z0,101d,1"), "OK");
+    let stop = c.cmd("c");
+    assert!(stop.starts_with("T05"), "{stop}");
+    let g = c.cmd("g");
+    // Byte offsets in the i386 `g` layout: 16 core registers, then st0-7
+    // (10 bytes each), 8 x87 control registers, xmm0-7, mxcsr.
+    let bytes = |off: usize, len: usize| &g[2 * off..2 * (off + len)];
+    // ST0 = pi rounded to nearest in 64 bits: C90FDAA22168C235h, 2^1.
+    let pi = hex_le(&[0x35, 0xC2, 0x68, 0x21, 0xA2, 0xDA, 0x0F, 0xC9, 0x00, 0x40]);
+    let one = hex_le(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0xFF, 0x3F]);
+    assert_eq!(bytes(64, 10), pi, "st0");
+    assert_eq!(bytes(74, 10), one, "st1");
+    let fpu = |i: usize| u32::from_str_radix(&g[2 * (144 + 4 * i)..][..8], 16).unwrap();
+    let fpu = |i: usize| u32::from_le_bytes(fpu(i).to_be_bytes());
+    assert_eq!(fpu(0), 0x037F, "fctrl after FNINIT");
+    assert_eq!(fpu(1), 0x3000, "fstat: TOP = 6 after two pushes");
+    // R7 (1.0) and R6 (pi) valid (00), the rest empty (11).
+    assert_eq!(fpu(2), 0x0FFF, "ftag");
+    assert_eq!(fpu(4), 0x1004, "fioff: FLDPI's offset");
+    assert_eq!(fpu(7), 0x1EB, "fop: D9 EB");
+    assert_eq!(bytes(176, 16), "ff".repeat(16), "xmm0");
+    assert_eq!(
+        bytes(192, 16),
+        format!("78563412{}", "00".repeat(12)),
+        "xmm1"
+    );
+    assert_eq!(bytes(304, 4), "801f0000", "mxcsr");
+    // Single registers: st0 is 16, fstat 25, xmm1 33, mxcsr 40.
+    assert_eq!(c.cmd("p10"), pi);
+    assert_eq!(c.cmd("p19"), "00300000");
+    assert_eq!(c.cmd("p21"), format!("78563412{}", "00".repeat(12)));
+    assert_eq!(c.cmd("p28"), "801f0000");
+    // Writes reach the CPU: st1 = 2.0, xmm2, mxcsr (round toward zero).
+    let two = hex_le(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0x00, 0x40]);
+    assert_eq!(c.cmd(&format!("P11={two}")), "OK");
+    assert_eq!(c.cmd("p11"), two);
+    assert_eq!(c.cmd(&format!("P22={}", "01".repeat(16))), "OK");
+    assert_eq!(c.cmd("p22"), "01".repeat(16));
+    assert_eq!(c.cmd("P28=807f0000"), "OK");
+    assert_eq!(c.cmd("p28"), "807f0000");
+    // A reserved MXCSR bit is refused and the value stays.
+    assert!(c.cmd("P28=00000100").starts_with('E'));
+    assert_eq!(c.cmd("p28"), "807f0000");
+    c.send("k");
+    let (outcome, _) = server.join().expect("stub thread");
+    assert_eq!(outcome, GdbOutcome::Killed);
+}

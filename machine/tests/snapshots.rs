@@ -65,14 +65,14 @@ fn freedos_replays_exactly_after_a_restore() {
         String::from_utf8_lossy(&s1.4).contains("DOS-DONE"),
         "the run after the snapshot reaches DOS-DONE"
     );
-    m.restore(&snap);
+    m.restore(&snap).expect("restore");
     m.run(40_000_000);
     assert_eq!(state(&m), s1);
     assert_eq!(memory_digest(&mut m, 16 << 20), d1);
     // A second restore of the same snapshot, after a different run.
-    m.restore(&snap);
+    m.restore(&snap).expect("restore");
     m.run(1_234_567);
-    m.restore(&snap);
+    m.restore(&snap).expect("restore");
     m.run(40_000_000);
     assert_eq!(state(&m), s1);
 }
@@ -99,7 +99,7 @@ fn restoring_a_big_machine_copies_only_dirty_pages() {
     m.run(2_000_000);
     let s1 = state(&m);
     let start = std::time::Instant::now();
-    m.restore(&snap);
+    m.restore(&snap).expect("restore");
     let took = start.elapsed();
     // Timing is reported, not asserted (machines differ).
     eprintln!("restore of a 128 MiB machine after 2M instructions took {took:?}");

@@ -55,7 +55,7 @@ const NM: Fault = Fault::new(Exception::DeviceNotAvailable);
 const XM: Fault = Fault::new(Exception::Simd);
 
 /// The SSE register file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SseState {
     pub xmm: [u128; 8],
     pub mxcsr: u32,

@@ -18,7 +18,7 @@ pub(crate) mod softfloat;
 pub(crate) mod transcendental;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use ops::{fop_from_bytes, select, wait};
 use softfloat::{Class, F80, IE};
@@ -41,7 +41,7 @@ pub(crate) const TAG_SPECIAL: u16 = 2;
 pub(crate) const TAG_EMPTY: u16 = 3;
 
 /// FPU register state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Fpu {
     /// Physical registers R0-R7; ST(i) is `regs[(top + i) & 7]`.
     pub regs: [F80; 8],

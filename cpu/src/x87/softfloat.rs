@@ -34,7 +34,9 @@ pub(crate) const BIAS: i32 = 16383;
 const BIAS_ADJUST: i32 = 24576;
 
 /// An x87 register value.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct F80 {
     pub sig: u64,
     /// Sign (bit 15) and biased exponent (bits 0-14).

@@ -123,7 +123,7 @@ const MMIO_BAR_DISPI_COUNT: u32 = 0xB;
 const PLANE_SIZE: u32 = 0x1_0000;
 
 /// The VGA.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Vga {
     /// Misc output register (3C2h write, 3CCh read).
     misc: u8,
@@ -144,6 +144,7 @@ pub struct Vga {
     ac_data_next: bool,
     ac: [u8; regs::AC_COUNT],
     /// The DAC: 256 entries of red, green, blue.
+    #[serde(with = "crate::block::big_array")]
     dac: [[u8; 3]; 256],
     dac_mask: u8,
     dac_read_index: u8,
@@ -156,6 +157,7 @@ pub struct Vga {
     dac_reading: bool,
     /// The four plane latches, plane 0 in the low byte.
     latch: [u8; 4],
+    #[serde(with = "crate::block::sparse_bytes")]
     vram: Vec<u8>,
     dispi: Dispi,
     /// The latest virtual time seen.

@@ -130,7 +130,7 @@ const CLOCK_25M: u64 = 25_175_000;
 const CLOCK_28M: u64 = 28_322_000;
 
 /// The CRT's timing, in virtual nanoseconds and scanlines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Timing {
     /// Length of a scanline.
     pub line_ns: u64,

@@ -14,7 +14,7 @@ use super::Vga;
 /// A rendered screen: `width * height` pixels, row by row from the top
 /// left, each `0x00RRGGBB` (the layout minifb and most framebuffers take).
 /// [`Vga::render`] reuses the vector, reallocating only when it grows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     /// Pixels per row.
     pub width: usize,
@@ -59,7 +59,7 @@ impl Frame {
 }
 
 /// What the display shows, at its logical resolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DisplayMode {
     /// Text: `cols` x `rows` characters of `char_width` x `char_height`.
     Text {
@@ -102,7 +102,7 @@ impl DisplayMode {
 }
 
 /// How the serializer turns plane bytes into pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Shift {
     Planar,
     Interleave,

@@ -52,7 +52,7 @@ pub fn cp437_to_char(byte: u8) -> char {
 }
 
 /// The character cells of a text screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextScreen {
     /// Characters per row.
     pub cols: usize,

@@ -71,7 +71,7 @@ const ENABLE_BITS: u16 = VBE_DISPI_ENABLED
     | VBE_DISPI_NOCLEARMEM;
 
 /// The dispi registers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Dispi {
     pub index: u16,
     pub id: u16,
