@@ -42,6 +42,9 @@
 //! failing sector. An address outside the disk is IDNF; a failed read of the
 //! image is UNC; a failed write or flush is ABRT. Each I/O failure is also
 //! logged and kept for the machine ([`IdeChannel::take_io_errors`]).
+//! IDENTIFY also fills the ATA-1 words later standards retired but older
+//! firmware still reads: bytes per track and per sector (4, 5; the Bochs
+//! BIOS sizes its PIO blocks from word 5) and doubleword I/O (48).
 //!
 //! **ATAPI CD-ROMs** ([`Drive::cdrom`]): the PACKET protocol in PIO with the
 //! byte count limit from the cylinder registers and the interrupt reason in
@@ -1438,11 +1441,20 @@ impl Drive {
         w[0] = 0x0040; // fixed device
         w[1] = d.default.cylinders;
         w[3] = u16::from(d.default.heads);
+        // ATA-1 words 4 and 5 (retired since ATA-4 but still filled by
+        // drives and emulators): unformatted bytes per track and per
+        // sector. The Bochs BIOS sizes every PIO block from word 5, so a
+        // zero there makes it move no data and fail each read.
+        w[4] = (u32::from(d.default.sectors) * ATA_SECTOR as u32).min(0xFFFF) as u16;
+        w[5] = ATA_SECTOR as u16;
         w[6] = u16::from(d.default.sectors);
         w[20] = 3; // buffer type, size, ECC bytes (obsolete)
         w[21] = 512;
         w[22] = 4;
         w[47] = 0x8000 | u16::from(MAX_MULTIPLE);
+        // ATA-1 word 48: doubleword I/O. The data port takes 32-bit
+        // accesses (the Bochs BIOS then reads with INSD).
+        w[48] = 1;
         self.identify_common(&mut w, slave);
         w[53] = 0b011; // words 54-58 and 64-70 valid
         let cur = d.current;
@@ -2719,6 +2731,9 @@ mod tests {
         assert_eq!(ata_string(&w[23..27]), FIRMWARE);
         assert_eq!(ata_string(&w[27..47]), "OXBOX HARDDISK");
         assert_eq!(w[47], 0x8000 | u16::from(MAX_MULTIPLE));
+        // ATA-1: unformatted bytes per track (63 x 512) and per sector;
+        // doubleword I/O supported.
+        assert_eq!((w[4], w[5], w[48]), (32256, 512, 1));
         assert_eq!(w[49] & CAP_LBA, CAP_LBA);
         assert_eq!(w[49] & (1 << 8), 0, "no DMA");
         assert_eq!(w[53] & 0b111, 0b011);
@@ -2796,6 +2811,45 @@ mod tests {
         assert_eq!(t.inb(REG_NSECTOR), 0);
         assert_eq!(t.inb(REG_SECTOR), 8);
         assert_eq!(t.inb(REG_SELECT), 0xE0);
+    }
+
+    /// The Bochs BIOS's ATA driver (rombios `ata_cmd_data_io`): interrupts
+    /// masked with nIEN, the PIO block size taken from IDENTIFY word 5 and
+    /// the access width from word 48, and after each block a poll until BSY
+    /// clears that must see DRDY|DRQ while sectors remain and DRDY alone
+    /// (no BSY, DRQ or ERR) after the last one.
+    #[test]
+    fn bios_style_polled_read_sized_by_identify_words_5_and_48() {
+        let mut t = T::with_disk(100);
+        let id = t.identify(CMD_IDENTIFY);
+        t.control(DC_NIEN);
+        let block_bytes = usize::from(id[5]);
+        assert_eq!(block_bytes, ATA_SECTOR);
+        let width: u8 = if id[48] != 0 { 4 } else { 2 };
+        assert_eq!(width, 4, "dword I/O");
+
+        t.lba28(7, 2);
+        t.cmd(CMD_READ_SECTORS);
+        let mut data = Vec::new();
+        for left in (0..2).rev() {
+            // await_ide(NOT_BSY_DRQ) / await_ide(NOT_BSY): poll 1F7h.
+            t.wait();
+            let st = t.status();
+            assert_eq!(st & (ST_BSY | ST_DRQ), ST_DRQ);
+            assert!(!t.ch.irq(), "nIEN keeps INTRQ low");
+            for _ in 0..block_bytes / usize::from(width) {
+                let v = t.ch.read(B, width, t.now);
+                data.extend_from_slice(&v.to_le_bytes());
+            }
+            t.wait();
+            let st = t.status() & (ST_BSY | ST_DRDY | ST_DRQ | ST_ERR);
+            let want = if left > 0 { ST_DRDY | ST_DRQ } else { ST_DRDY };
+            assert_eq!(st, want, "status after a block, {left} left");
+        }
+        assert_eq!(data.len(), 2 * ATA_SECTOR);
+        assert_eq!(data[..8], 7u64.to_le_bytes());
+        assert_eq!(data[ATA_SECTOR..ATA_SECTOR + 8], 8u64.to_le_bytes());
+        assert_eq!(data[ATA_SECTOR + 300], (8 + 300) as u8);
     }
 
     #[test]
