@@ -1720,6 +1720,30 @@ mod tests {
         assert_eq!(lbas, [2 * 36 + 16, 2 * 36 + 17, 2 * 36 + 18]);
     }
 
+    /// The last sector of 720K, 1.44M and 2.88M media (cylinder 79, head
+    /// 1, sector EOT), each at its own data rate. With MT off and the last
+    /// sector at EOT, the 82077AA result phase gives C + 1, H unchanged,
+    /// R = 1.
+    #[test]
+    fn last_sector_of_each_3_5_inch_format_at_its_rate() {
+        for (g, rate) in [
+            (Geometry::F720K, RATE_250K),
+            (Geometry::F1440K, RATE_500K),
+            (Geometry::F2880K, RATE_1M),
+        ] {
+            let (mut f, now) = ready(g, rate);
+            let spt = g.sectors;
+            let mut bus = Bus::new();
+            bus.program(0x46, 0x4000, 512);
+            command(&mut f, &[0x66, HDS, 79, 1, spt, 2, spt, 0x1B, 0xFF], now);
+            assert_eq!(bus.service(&mut f, now), 512, "{g:?}");
+            let t = wait(&mut f);
+            assert_eq!(results(&mut f, t), [ST0_HEAD, 0, 0, 80, 1, 1, 2], "{g:?}");
+            let last = 80 * 2 * u16::from(spt) - 1;
+            assert_eq!(lba_of(&bus.ram[0x4000..]), last, "{g:?}");
+        }
+    }
+
     #[test]
     fn read_to_eot_without_tc_is_abnormal_end_of_cylinder() {
         let (mut f, now) = ready(Geometry::F720K, RATE_250K);

@@ -42,6 +42,9 @@
 //! failing sector. An address outside the disk is IDNF; a failed read of the
 //! image is UNC; a failed write or flush is ABRT. Each I/O failure is also
 //! logged and kept for the machine ([`IdeChannel::take_io_errors`]).
+//! IDENTIFY also fills the ATA-1 words later standards retired but older
+//! firmware still reads: bytes per track and per sector (4, 5; the Bochs
+//! BIOS sizes its PIO blocks from word 5) and doubleword I/O (48).
 //!
 //! **ATAPI CD-ROMs** ([`Drive::cdrom`]): the PACKET protocol in PIO with the
 //! byte count limit from the cylinder registers and the interrupt reason in
@@ -62,12 +65,22 @@
 //! ATAPI, with diagnostic code 01h in the error register. Multiple mode and
 //! the CHS translation survive a soft reset.
 //!
-//! Not modelled: bus-master DMA (IDENTIFY reports no DMA, so guests use PIO),
-//! the ATAPI commands not listed above (audio, READ CD, writing), overlapped
-//! and queued commands, SMART, security, host protected area, SLEEP as a
-//! distinct state (it behaves as STANDBY).
+//! **DMA** (ATA disks): READ/WRITE DMA and their EXT forms check the whole
+//! range (IDNF before any data moves), then show DRQ without an interrupt
+//! until the PIIX3 bus master ([`crate::busmaster`], owned by [`Ide`])
+//! has moved every byte; the command then completes like a PIO one (BSY,
+//! then DRDY and the interrupt). IDENTIFY reports multiword DMA 0-2 and
+//! Ultra DMA 0-5 and the mode SET FEATURES selected; the data port gives
+//! nothing to PIO reads meanwhile. The CD-ROM is PIO only (PACKET with the
+//! DMA feature bit is aborted).
+//!
+//! Not modelled: DMA for packet commands, the ATAPI commands not listed
+//! above (audio, READ CD, writing), overlapped and queued commands, SMART,
+//! security, host protected area, SLEEP as a distinct state (it behaves as
+//! STANDBY).
 
 use crate::block::{BlockError, BlockStore};
+use crate::busmaster::{BmChannel, DmaMemory};
 use crate::{read_bytes, write_bytes, PortIo};
 
 /// Primary channel command block.
@@ -89,6 +102,8 @@ pub const COMMAND_NS: u64 = 2_000;
 pub const RESET_NS: u64 = 10_000;
 /// Largest block for READ/WRITE MULTIPLE.
 pub const MAX_MULTIPLE: u8 = 16;
+/// Sectors a DMA command moves between the medium and its buffer at once.
+const DMA_CHUNK: u32 = 16;
 /// Bytes in an ATA sector.
 pub const ATA_SECTOR: usize = 512;
 /// Bytes in a CD-ROM block.
@@ -157,10 +172,12 @@ const CMD_DEVICE_RESET: u8 = 0x08;
 const CMD_READ_SECTORS: u8 = 0x20;
 const CMD_READ_SECTORS_NORETRY: u8 = 0x21;
 const CMD_READ_SECTORS_EXT: u8 = 0x24;
+const CMD_READ_DMA_EXT: u8 = 0x25;
 const CMD_READ_MULTIPLE_EXT: u8 = 0x29;
 const CMD_WRITE_SECTORS: u8 = 0x30;
 const CMD_WRITE_SECTORS_NORETRY: u8 = 0x31;
 const CMD_WRITE_SECTORS_EXT: u8 = 0x34;
+const CMD_WRITE_DMA_EXT: u8 = 0x35;
 const CMD_WRITE_MULTIPLE_EXT: u8 = 0x39;
 const CMD_VERIFY: u8 = 0x40;
 const CMD_VERIFY_NORETRY: u8 = 0x41;
@@ -172,6 +189,10 @@ const CMD_IDENTIFY_PACKET: u8 = 0xA1;
 const CMD_READ_MULTIPLE: u8 = 0xC4;
 const CMD_WRITE_MULTIPLE: u8 = 0xC5;
 const CMD_SET_MULTIPLE: u8 = 0xC6;
+const CMD_READ_DMA: u8 = 0xC8;
+const CMD_READ_DMA_NORETRY: u8 = 0xC9;
+const CMD_WRITE_DMA: u8 = 0xCA;
+const CMD_WRITE_DMA_NORETRY: u8 = 0xCB;
 const CMD_STANDBY_IMMEDIATE: u8 = 0xE0;
 const CMD_IDLE_IMMEDIATE: u8 = 0xE1;
 const CMD_STANDBY: u8 = 0xE2;
@@ -193,8 +214,17 @@ const SF_ENABLE_LOOKAHEAD: u8 = 0xAA;
 const SF_ENABLE_REVERT: u8 = 0xCC;
 
 // IDENTIFY words.
+/// Word 49: DMA supported.
+const CAP_DMA: u16 = 1 << 8;
 /// Word 49: LBA supported.
 const CAP_LBA: u16 = 1 << 9;
+/// Word 63: multiword DMA modes 0-2 supported.
+const MWDMA_SUPPORTED: u16 = 0x0007;
+/// Word 88: Ultra DMA modes 0-5 supported.
+const UDMA_SUPPORTED: u16 = 0x003F;
+/// SET FEATURES transfer mode values: multiword DMA and Ultra DMA base.
+const XFER_MWDMA: u8 = 0x20;
+const XFER_UDMA: u8 = 0x40;
 /// Word 49: IORDY supported, and may be disabled.
 const CAP_IORDY: u16 = 0b11 << 10;
 /// Words 82/85: power management, write cache, look-ahead.
@@ -554,6 +584,15 @@ enum Op {
         block: u32,
         mode: Addr,
     },
+    /// READ/WRITE DMA: the bus master moves the data. For a read, `lba`
+    /// and `remaining` describe the sectors not yet read into `buf`; for a
+    /// write, the sectors not yet written (`buf` holds the start of them).
+    Dma {
+        lba: u64,
+        remaining: u32,
+        mode: Addr,
+        write: bool,
+    },
     /// The host is writing the 12-byte command packet.
     Packet {
         limit: usize,
@@ -578,6 +617,9 @@ struct Disk {
     multiple: u8,
     write_cache: bool,
     lookahead: bool,
+    /// The DMA mode SET FEATURES selected: 0 (none), 20h + multiword DMA
+    /// mode or 40h + Ultra DMA mode.
+    dma_mode: u8,
 }
 
 /// An ATAPI CD-ROM drive.
@@ -687,6 +729,7 @@ impl Drive {
                 multiple: 0,
                 write_cache: true,
                 lookahead: true,
+                dma_mode: 0,
             }),
             "OXBOX HARDDISK",
         )
@@ -884,6 +927,10 @@ impl Drive {
             CMD_WRITE_SECTORS_EXT => self.ata_write(tf, now, true, false),
             CMD_WRITE_MULTIPLE => self.ata_write(tf, now, false, true),
             CMD_WRITE_MULTIPLE_EXT => self.ata_write(tf, now, true, true),
+            CMD_READ_DMA | CMD_READ_DMA_NORETRY => self.dma_start(tf, now, false, false),
+            CMD_READ_DMA_EXT => self.dma_start(tf, now, true, false),
+            CMD_WRITE_DMA | CMD_WRITE_DMA_NORETRY => self.dma_start(tf, now, false, true),
+            CMD_WRITE_DMA_EXT => self.dma_start(tf, now, true, true),
             CMD_VERIFY | CMD_VERIFY_NORETRY => self.verify(tf, now, false),
             CMD_VERIFY_EXT => self.verify(tf, now, true),
             0x10..=0x1F => self.ok(now), // RECALIBRATE
@@ -1093,21 +1140,7 @@ impl Drive {
         let geometry = self.current_geometry();
         let data = std::mem::take(&mut self.buf);
         self.pos = 0;
-        let (written, write_cache) = match self.disk_mut() {
-            Some(d) => (
-                d.store.write_at(lba * ATA_SECTOR as u64, &data),
-                d.write_cache,
-            ),
-            None => (Err(BlockError::OutOfRange), true),
-        };
-        let result = written.map_err(|e| (IoKind::Write, e)).and_then(|()| {
-            if write_cache {
-                Ok(())
-            } else {
-                self.flush_store().map_err(|e| (IoKind::Flush, e))
-            }
-        });
-        if let Err((kind, e)) = result {
+        if let Err((kind, e)) = self.store_write(lba, &data) {
             self.record(kind, lba, e);
             tf.set_address(lba, mode, geometry);
             self.fail(now, ERR_ABRT);
@@ -1121,6 +1154,164 @@ impl Drive {
         } else {
             self.ok(now);
         }
+    }
+
+    /// Writes `data` at `lba`, then flushes if the write cache is off.
+    fn store_write(&mut self, lba: u64, data: &[u8]) -> Result<(), (IoKind, BlockError)> {
+        let (written, write_cache) = match self.disk_mut() {
+            Some(d) => (
+                d.store.write_at(lba * ATA_SECTOR as u64, data),
+                d.write_cache,
+            ),
+            None => (Err(BlockError::OutOfRange), true),
+        };
+        written.map_err(|e| (IoKind::Write, e)).and_then(|()| {
+            if write_cache {
+                Ok(())
+            } else {
+                self.flush_store().map_err(|e| (IoKind::Flush, e))
+            }
+        })
+    }
+
+    /// READ/WRITE DMA (EXT): checks the whole range, then shows DRQ (no
+    /// interrupt) and waits for the bus master. An address outside the
+    /// disk is IDNF before any data moves.
+    fn dma_start(&mut self, tf: &mut TaskFile, now: u64, ext: bool, write: bool) {
+        let Some((lba, count, mode)) = self.address(tf, ext) else {
+            self.fail(now, ERR_IDNF);
+            return;
+        };
+        if lba.saturating_add(u64::from(count)) > self.capacity() {
+            self.fail_idnf(tf, now, lba, mode);
+            return;
+        }
+        self.power = Power::Active;
+        self.buf.clear();
+        self.pos = 0;
+        self.op = Op::Dma {
+            lba,
+            remaining: count,
+            mode,
+            write,
+        };
+        self.complete(now, READY | ST_DRQ, false);
+    }
+
+    /// Device to memory: fills `out` with the next bytes of a READ DMA;
+    /// returns how many. After the last byte the command completes (BSY,
+    /// then DRDY and the interrupt); a failed read ends it with UNC.
+    fn dma_in(&mut self, tf: &mut TaskFile, out: &mut [u8], now: u64) -> usize {
+        let mut n = 0;
+        while n < out.len() {
+            if self.pos >= self.buf.len() {
+                let Op::Dma {
+                    lba,
+                    remaining,
+                    mode,
+                    write: false,
+                } = self.op
+                else {
+                    break;
+                };
+                if remaining == 0 {
+                    break;
+                }
+                let k = remaining.min(DMA_CHUNK);
+                let geometry = self.current_geometry();
+                let mut data = vec![0; k as usize * ATA_SECTOR];
+                let result = match self.disk_mut() {
+                    Some(d) => d.store.read_at(lba * ATA_SECTOR as u64, &mut data),
+                    None => Err(BlockError::OutOfRange),
+                };
+                if let Err(e) = result {
+                    self.record(IoKind::Read, lba, e);
+                    tf.set_address(lba, mode, geometry);
+                    self.fail(now, ERR_UNC);
+                    return n;
+                }
+                tf.set_address(lba + u64::from(k), mode, geometry);
+                tf.set_count(remaining - k, mode);
+                self.op = Op::Dma {
+                    lba: lba + u64::from(k),
+                    remaining: remaining - k,
+                    mode,
+                    write: false,
+                };
+                self.buf = data;
+                self.pos = 0;
+            }
+            let m = (out.len() - n).min(self.buf.len() - self.pos);
+            out[n..n + m].copy_from_slice(&self.buf[self.pos..self.pos + m]);
+            n += m;
+            self.pos += m;
+        }
+        if matches!(
+            self.op,
+            Op::Dma {
+                remaining: 0,
+                write: false,
+                ..
+            }
+        ) && self.pos >= self.buf.len()
+        {
+            self.buf.clear();
+            self.pos = 0;
+            self.ok(now);
+        }
+        n
+    }
+
+    /// Memory to device: takes the next bytes of a WRITE DMA; returns how
+    /// many it took. Each full chunk of sectors goes to the medium; after
+    /// the last one the command completes. A failed write ends it (ABRT).
+    fn dma_out(&mut self, tf: &mut TaskFile, data: &[u8], now: u64) -> usize {
+        let mut n = 0;
+        while n < data.len() {
+            let Op::Dma {
+                lba,
+                remaining,
+                mode,
+                write: true,
+            } = self.op
+            else {
+                break;
+            };
+            if self.buf.is_empty() {
+                self.buf = vec![0; remaining.min(DMA_CHUNK) as usize * ATA_SECTOR];
+                self.pos = 0;
+            }
+            let m = (data.len() - n).min(self.buf.len() - self.pos);
+            self.buf[self.pos..self.pos + m].copy_from_slice(&data[n..n + m]);
+            n += m;
+            self.pos += m;
+            if self.pos < self.buf.len() {
+                continue;
+            }
+            let geometry = self.current_geometry();
+            let chunk = std::mem::take(&mut self.buf);
+            self.pos = 0;
+            if let Err((kind, e)) = self.store_write(lba, &chunk) {
+                self.record(kind, lba, e);
+                tf.set_address(lba, mode, geometry);
+                self.fail(now, ERR_ABRT);
+                return n;
+            }
+            let k = (chunk.len() / ATA_SECTOR) as u32;
+            tf.set_address(lba + u64::from(k), mode, geometry);
+            tf.set_count(remaining - k, mode);
+            self.op = Op::Dma {
+                lba: lba + u64::from(k),
+                remaining: remaining - k,
+                mode,
+                write: true,
+            };
+            if remaining == k {
+                self.ok(now);
+                break;
+            }
+        }
+        n
     }
 
     fn verify(&mut self, tf: &mut TaskFile, now: u64, ext: bool) {
@@ -1188,11 +1379,20 @@ impl Drive {
             None => false,
         };
         let accepted = match tf.feature {
-            SF_SET_TRANSFER_MODE => {
-                // PIO default (00h, 01h) or PIO flow control modes 0-4;
-                // there is no DMA.
-                matches!(tf.nsector, 0x00 | 0x01 | 0x08..=0x0C)
-            }
+            SF_SET_TRANSFER_MODE => match tf.nsector {
+                // PIO default (00h, 01h) or PIO flow control modes 0-4.
+                0x00 | 0x01 | 0x08..=0x0C => true,
+                // Multiword DMA 0-2 and Ultra DMA 0-5 (disks only: the
+                // CD-ROM does PIO only).
+                m @ (0x20..=0x22 | 0x40..=0x45) => match self.disk_mut() {
+                    Some(d) => {
+                        d.dma_mode = m;
+                        true
+                    }
+                    None => false,
+                },
+                _ => false,
+            },
             SF_ENABLE_WRITE_CACHE => set(self, |d| d.write_cache = true),
             SF_DISABLE_WRITE_CACHE => set(self, |d| d.write_cache = false),
             SF_ENABLE_LOOKAHEAD => set(self, |d| d.lookahead = true),
@@ -1442,13 +1642,23 @@ impl Drive {
         w[0] = 0x0040; // fixed device
         w[1] = d.default.cylinders;
         w[3] = u16::from(d.default.heads);
+        // ATA-1 words 4 and 5 (retired since ATA-4 but still filled by
+        // drives and emulators): unformatted bytes per track and per
+        // sector. The Bochs BIOS sizes every PIO block from word 5, so a
+        // zero there makes it move no data and fail each read.
+        w[4] = (u32::from(d.default.sectors) * ATA_SECTOR as u32).min(0xFFFF) as u16;
+        w[5] = ATA_SECTOR as u16;
         w[6] = u16::from(d.default.sectors);
         w[20] = 3; // buffer type, size, ECC bytes (obsolete)
         w[21] = 512;
         w[22] = 4;
         w[47] = 0x8000 | u16::from(MAX_MULTIPLE);
+        // ATA-1 word 48: doubleword I/O. The data port takes 32-bit
+        // accesses (the Bochs BIOS then reads with INSD).
+        w[48] = 1;
         self.identify_common(&mut w, slave);
-        w[53] = 0b011; // words 54-58 and 64-70 valid
+        w[49] |= CAP_DMA;
+        w[53] = 0b111; // words 54-58, 64-70 and 88 valid
         let cur = d.current;
         w[54] = cur.cylinders;
         w[55] = u16::from(cur.heads);
@@ -1461,6 +1671,16 @@ impl Drive {
         } else {
             0
         };
+        // Supported DMA modes, and the selected one in the high byte.
+        w[63] = MWDMA_SUPPORTED;
+        w[65] = 120; // minimum and recommended multiword DMA cycle, ns
+        w[66] = 120;
+        w[88] = UDMA_SUPPORTED;
+        match d.dma_mode {
+            m @ XFER_MWDMA..=0x22 => w[63] |= 0x100 << (m - XFER_MWDMA),
+            m @ XFER_UDMA..=0x45 => w[88] |= 0x100 << (m - XFER_UDMA),
+            _ => {}
+        }
         let lba28 = d.sectors.min(0x0FFF_FFFF) as u32;
         w[60] = lba28 as u16;
         w[61] = (lba28 >> 16) as u16;
@@ -1959,6 +2179,52 @@ impl IdeChannel {
         self.irq_pending && self.dctl & DC_NIEN == 0 && self.any_present()
     }
 
+    /// Whether the selected device waits for the bus master at `now`:
+    /// `Some(true)` to move data to memory (READ DMA), `Some(false)` from
+    /// memory (WRITE DMA).
+    pub fn dma_request(&mut self, now: u64) -> Option<bool> {
+        self.sync(now);
+        if self.srst {
+            return None;
+        }
+        let d = self.slots[self.sel].drive.as_ref()?;
+        if d.busy.is_some() || d.status & ST_DRQ == 0 {
+            return None;
+        }
+        match d.op {
+            Op::Dma { write, .. } => Some(!write),
+            _ => None,
+        }
+    }
+
+    /// Moves the next bytes of the selected device's READ DMA into `out`;
+    /// returns how many (0 when it does not ask for DMA to memory).
+    pub fn dma_read(&mut self, out: &mut [u8], now: u64) -> usize {
+        if self.dma_request(now) != Some(true) {
+            return 0;
+        }
+        let now = self.now;
+        let slot = &mut self.slots[self.sel];
+        match &mut slot.drive {
+            Some(d) => d.dma_in(&mut slot.tf, out, now),
+            None => 0,
+        }
+    }
+
+    /// Gives the selected device's WRITE DMA the next bytes; returns how
+    /// many it took (0 when it does not ask for DMA from memory).
+    pub fn dma_write(&mut self, data: &[u8], now: u64) -> usize {
+        if self.dma_request(now) != Some(false) {
+            return 0;
+        }
+        let now = self.now;
+        let slot = &mut self.slots[self.sel];
+        match &mut slot.drive {
+            Some(d) => d.dma_out(&mut slot.tf, data, now),
+            None => 0,
+        }
+    }
+
     /// Lets pending BSY periods end at `now`.
     pub fn update(&mut self, now: u64) {
         self.sync(now);
@@ -2306,6 +2572,14 @@ pub struct Ide {
     pub primary: IdeChannel,
     /// 170h-177h, 376h, IRQ15.
     pub secondary: IdeChannel,
+    /// The PIIX3 bus-master engines of the two channels.
+    bm: [BmChannel; 2],
+    /// Where BAR4 puts the bus-master block (`None`: not decoded).
+    bm_base: Option<u16>,
+    /// The PCI command register's bus-master enable.
+    bm_enabled: bool,
+    /// Each channel's interrupt line as last seen, to catch rising edges.
+    bm_line: [bool; 2],
 }
 
 impl Default for Ide {
@@ -2345,7 +2619,70 @@ impl Ide {
         Ide {
             primary: IdeChannel::primary(),
             secondary: IdeChannel::secondary(),
+            bm: [BmChannel::default(), BmChannel::default()],
+            bm_base: None,
+            bm_enabled: false,
+            bm_line: [false; 2],
         }
+    }
+
+    /// Where the bus-master block is (the IDE function's BAR4 with I/O
+    /// decoding on) and whether PCI bus mastering is enabled.
+    pub fn set_bus_master(&mut self, base: Option<u16>, enabled: bool) {
+        self.bm_base = base.filter(|&b| b <= 0xFFF0);
+        self.bm_enabled = enabled;
+    }
+
+    /// Clears the bus-master registers (a PCI reset).
+    pub fn reset_bus_master(&mut self) {
+        self.bm = [BmChannel::default(), BmChannel::default()];
+        self.bm_base = None;
+        self.bm_enabled = false;
+    }
+
+    /// The bus-master registers of channel 0 or 1.
+    pub fn bus_master(&self, n: usize) -> &BmChannel {
+        &self.bm[n.min(1)]
+    }
+
+    /// Runs both bus-master engines at `now`: moves whatever data the
+    /// devices and the descriptor tables allow, then notes interrupts.
+    pub fn run_dma(&mut self, mem: &mut dyn DmaMemory, now: u64) {
+        self.sync(now);
+        if self.bm_enabled {
+            let mut scratch = [0u8; 4096];
+            let [bm0, bm1] = &mut self.bm;
+            bm0.transfer(&mut self.primary, mem, now, &mut scratch);
+            bm1.transfer(&mut self.secondary, mem, now, &mut scratch);
+        }
+        self.latch_interrupts();
+    }
+
+    /// Brings both channels to `now` and latches new interrupts into the
+    /// bus-master status registers.
+    fn sync(&mut self, now: u64) {
+        self.primary.sync(now);
+        self.secondary.sync(now);
+        self.latch_interrupts();
+    }
+
+    fn latch_interrupts(&mut self) {
+        for (i, line) in [self.primary.irq(), self.secondary.irq()]
+            .into_iter()
+            .enumerate()
+        {
+            if line && !self.bm_line[i] {
+                self.bm[i].interrupt();
+            }
+            self.bm_line[i] = line;
+        }
+    }
+
+    /// The bus-master channel and register offset of `port`, if it is in
+    /// the block.
+    fn bm_port(&self, port: u16) -> Option<(usize, u16)> {
+        let off = port.checked_sub(self.bm_base?)?;
+        (off < 16).then_some((usize::from(off >= 8), off & 7))
     }
 
     /// Channel 0 (primary) or 1 (secondary).
@@ -2368,7 +2705,7 @@ impl Ide {
 
     /// Whether a port belongs to either channel.
     pub fn decodes(&self, port: u16) -> bool {
-        self.primary.decodes(port) || self.secondary.decodes(port)
+        self.primary.decodes(port) || self.secondary.decodes(port) || self.bm_port(port).is_some()
     }
 
     /// IRQ14.
@@ -2385,6 +2722,7 @@ impl Ide {
     pub fn update(&mut self, now: u64) {
         self.primary.update(now);
         self.secondary.update(now);
+        self.latch_interrupts();
     }
 
     /// The earlier deadline of the two channels.
@@ -2408,21 +2746,39 @@ impl Ide {
 
 impl PortIo for Ide {
     fn read(&mut self, port: u16, size: u8, now: u64) -> u32 {
-        if self.primary.decodes(port) {
+        // Interrupts that came due must reach the bus-master status before
+        // a status read acknowledges them.
+        self.sync(now);
+        let v = if self.primary.decodes(port) {
             self.primary.read(port, size, now)
         } else if self.secondary.decodes(port) {
             self.secondary.read(port, size, now)
+        } else if self.bm_port(port).is_some() {
+            read_bytes(port, size, |p| match self.bm_port(p) {
+                Some((ch, off)) => self.bm[ch].read_reg(off),
+                None => 0xFF,
+            })
         } else {
             read_bytes(port, size, |_| 0xFF)
-        }
+        };
+        self.latch_interrupts();
+        v
     }
 
     fn write(&mut self, port: u16, size: u8, value: u32, now: u64) {
+        self.sync(now);
         if self.primary.decodes(port) {
             self.primary.write(port, size, value, now);
         } else if self.secondary.decodes(port) {
             self.secondary.write(port, size, value, now);
+        } else if self.bm_port(port).is_some() {
+            write_bytes(port, size, value, |p, v| {
+                if let Some((ch, off)) = self.bm_port(p) {
+                    self.bm[ch].write_reg(off, v);
+                }
+            });
         }
+        self.latch_interrupts();
     }
 }
 
@@ -2430,6 +2786,10 @@ impl PortIo for Ide {
 mod tests {
     use super::*;
     use crate::block::MemStore;
+    use crate::busmaster::{
+        CMD_START as BM_START, CMD_TO_MEMORY as BM_TO_MEMORY, PRD_EOT, ST_ACTIVE as BM_ACTIVE,
+        ST_ERROR as BM_ERROR, ST_INTERRUPT as BM_INTERRUPT,
+    };
 
     const B: u16 = PRIMARY_BASE;
     const C: u16 = PRIMARY_CTRL;
@@ -2748,14 +3108,17 @@ mod tests {
         assert_eq!(ata_string(&w[23..27]), FIRMWARE);
         assert_eq!(ata_string(&w[27..47]), "OXBOX HARDDISK");
         assert_eq!(w[47], 0x8000 | u16::from(MAX_MULTIPLE));
+        // ATA-1: unformatted bytes per track (63 x 512) and per sector;
+        // doubleword I/O supported.
+        assert_eq!((w[4], w[5], w[48]), (32256, 512, 1));
         assert_eq!(w[49] & CAP_LBA, CAP_LBA);
-        assert_eq!(w[49] & (1 << 8), 0, "no DMA");
-        assert_eq!(w[53] & 0b111, 0b011);
+        assert_eq!(w[49] & CAP_DMA, CAP_DMA);
+        assert_eq!(w[53] & 0b111, 0b111);
         assert_eq!((w[54], w[55], w[56]), (20, 16, 63));
         assert_eq!(u32::from(w[57]) | u32::from(w[58]) << 16, 20 * 16 * 63);
         assert_eq!(w[59], 0, "multiple mode off");
         assert_eq!(u32::from(w[60]) | u32::from(w[61]) << 16, sectors as u32);
-        assert_eq!((w[63], w[64], w[88]), (0, 0x0003, 0));
+        assert_eq!((w[63], w[64], w[88]), (0x0007, 0x0003, 0x003F));
         assert_eq!(w[80] & (1 << 6), 1 << 6, "ATA/ATAPI-6");
         assert_eq!(w[83], 0x7400, "LBA48, FLUSH CACHE (EXT)");
         assert_eq!(w[86] & CS_LBA48, CS_LBA48);
@@ -2825,6 +3188,45 @@ mod tests {
         assert_eq!(t.inb(REG_NSECTOR), 0);
         assert_eq!(t.inb(REG_SECTOR), 8);
         assert_eq!(t.inb(REG_SELECT), 0xE0);
+    }
+
+    /// The Bochs BIOS's ATA driver (rombios `ata_cmd_data_io`): interrupts
+    /// masked with nIEN, the PIO block size taken from IDENTIFY word 5 and
+    /// the access width from word 48, and after each block a poll until BSY
+    /// clears that must see DRDY|DRQ while sectors remain and DRDY alone
+    /// (no BSY, DRQ or ERR) after the last one.
+    #[test]
+    fn bios_style_polled_read_sized_by_identify_words_5_and_48() {
+        let mut t = T::with_disk(100);
+        let id = t.identify(CMD_IDENTIFY);
+        t.control(DC_NIEN);
+        let block_bytes = usize::from(id[5]);
+        assert_eq!(block_bytes, ATA_SECTOR);
+        let width: u8 = if id[48] != 0 { 4 } else { 2 };
+        assert_eq!(width, 4, "dword I/O");
+
+        t.lba28(7, 2);
+        t.cmd(CMD_READ_SECTORS);
+        let mut data = Vec::new();
+        for left in (0..2).rev() {
+            // await_ide(NOT_BSY_DRQ) / await_ide(NOT_BSY): poll 1F7h.
+            t.wait();
+            let st = t.status();
+            assert_eq!(st & (ST_BSY | ST_DRQ), ST_DRQ);
+            assert!(!t.ch.irq(), "nIEN keeps INTRQ low");
+            for _ in 0..block_bytes / usize::from(width) {
+                let v = t.ch.read(B, width, t.now);
+                data.extend_from_slice(&v.to_le_bytes());
+            }
+            t.wait();
+            let st = t.status() & (ST_BSY | ST_DRDY | ST_DRQ | ST_ERR);
+            let want = if left > 0 { ST_DRDY | ST_DRQ } else { ST_DRDY };
+            assert_eq!(st, want, "status after a block, {left} left");
+        }
+        assert_eq!(data.len(), 2 * ATA_SECTOR);
+        assert_eq!(data[..8], 7u64.to_le_bytes());
+        assert_eq!(data[ATA_SECTOR..ATA_SECTOR + 8], 8u64.to_le_bytes());
+        assert_eq!(data[ATA_SECTOR + 300], (8 + 300) as u8);
     }
 
     #[test]
@@ -3109,15 +3511,12 @@ mod tests {
         };
         assert_eq!(set(&mut t, SF_SET_TRANSFER_MODE, 0x0C), READY, "PIO 4");
         assert_eq!(set(&mut t, SF_SET_TRANSFER_MODE, 0x01), READY);
+        assert_eq!(set(&mut t, SF_SET_TRANSFER_MODE, 0x22), READY, "MWDMA 2");
+        assert_eq!(set(&mut t, SF_SET_TRANSFER_MODE, 0x45), READY, "UDMA 5");
         assert_eq!(
-            set(&mut t, SF_SET_TRANSFER_MODE, 0x22),
+            set(&mut t, SF_SET_TRANSFER_MODE, 0x10),
             READY | ST_ERR,
-            "MWDMA"
-        );
-        assert_eq!(
-            set(&mut t, SF_SET_TRANSFER_MODE, 0x45),
-            READY | ST_ERR,
-            "UDMA"
+            "single-word DMA"
         );
         assert_eq!(set(&mut t, SF_DISABLE_LOOKAHEAD, 0), READY);
         assert_eq!(t.identify(CMD_IDENTIFY)[85] & CS_LOOKAHEAD, 0);
@@ -3652,6 +4051,284 @@ mod tests {
         assert_eq!(Drive::cdrom(None).geometry(), None);
     }
 
+    /// Guest RAM for the bus master: out-of-range reads give ones, writes
+    /// there are dropped.
+    struct Ram(Vec<u8>);
+
+    impl DmaMemory for Ram {
+        fn read(&mut self, addr: u32, buf: &mut [u8]) {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = *self.0.get(addr as usize + i).unwrap_or(&0xFF);
+            }
+        }
+        fn write(&mut self, addr: u32, data: &[u8]) {
+            for (i, &b) in data.iter().enumerate() {
+                if let Some(m) = self.0.get_mut(addr as usize + i) {
+                    *m = b;
+                }
+            }
+        }
+    }
+
+    impl Ram {
+        /// Writes a descriptor table at `at`: (address, byte count, last).
+        fn prds(&mut self, at: usize, entries: &[(u32, u32, bool)]) {
+            for (i, &(addr, count, last)) in entries.iter().enumerate() {
+                let o = at + 8 * i;
+                self.0[o..o + 4].copy_from_slice(&addr.to_le_bytes());
+                let w = count | if last { PRD_EOT } else { 0 };
+                self.0[o + 4..o + 8].copy_from_slice(&w.to_le_bytes());
+            }
+        }
+    }
+
+    const BM: u16 = 0xC000;
+
+    /// Both channels with a disk as primary master and the bus-master
+    /// block at C000h.
+    fn dma_ide(sectors: u64) -> Ide {
+        let mut ide = Ide::new();
+        ide.primary
+            .attach(false, Drive::disk(Box::new(pattern(sectors))));
+        ide.set_bus_master(Some(BM), true);
+        ide
+    }
+
+    /// What a driver does (Linux `ata_bmdma_setup`/`start`): table
+    /// pointer, direction, clear Interrupt and Error, the ATA command,
+    /// then Start.
+    fn start_dma(ide: &mut Ide, table: u32, to_memory: bool, lba: u32, count: u8, cmd: u8) {
+        let dir = if to_memory { BM_TO_MEMORY } else { 0 };
+        ide.write(BM + 4, 4, table, 0);
+        ide.write(BM, 1, u32::from(dir), 0);
+        ide.write(BM + 2, 1, u32::from(BM_ERROR | BM_INTERRUPT), 0);
+        let b = lba.to_le_bytes();
+        for (reg, v) in [
+            (REG_NSECTOR, count),
+            (REG_SECTOR, b[0]),
+            (REG_LCYL, b[1]),
+            (REG_HCYL, b[2]),
+            (REG_SELECT, SEL_LBA | (b[3] & 0x0F)),
+            (REG_STATUS_COMMAND, cmd),
+        ] {
+            ide.write(B + reg, 1, u32::from(v), 0);
+        }
+        ide.write(BM, 1, u32::from(dir | BM_START), 0);
+    }
+
+    /// Runs the channel to its next deadline and the engine there.
+    fn dma_step(ide: &mut Ide, ram: &mut Ram, now: &mut u64) {
+        if let Some(t) = ide.next_deadline(*now) {
+            *now = t;
+        }
+        ide.update(*now);
+        ide.run_dma(ram, *now);
+    }
+
+    #[test]
+    fn identify_reports_dma_modes_and_set_features_selects_one() {
+        let mut t = T::with_disk(64);
+        let w = t.identify(CMD_IDENTIFY);
+        assert_eq!(w[49] & CAP_DMA, CAP_DMA);
+        assert_eq!(w[53] & 0b100, 0b100, "word 88 valid");
+        assert_eq!((w[63], w[88]), (0x0007, 0x003F), "nothing selected");
+        assert_eq!((w[65], w[66]), (120, 120));
+        for (mode, w63, w88) in [(0x22, 0x0407, 0x003F), (0x45, 0x0007, 0x203F)] {
+            t.out(REG_ERROR_FEATURE, SF_SET_TRANSFER_MODE);
+            t.out(REG_NSECTOR, mode);
+            t.cmd(CMD_SET_FEATURES);
+            assert_eq!(t.wait(), READY);
+            let w = t.identify(CMD_IDENTIFY);
+            assert_eq!((w[63], w[88]), (w63, w88), "mode {mode:#x}");
+        }
+        // Multiword DMA 3 and Ultra DMA 6 do not exist here.
+        for mode in [0x23, 0x46] {
+            t.out(REG_ERROR_FEATURE, SF_SET_TRANSFER_MODE);
+            t.out(REG_NSECTOR, mode);
+            t.cmd(CMD_SET_FEATURES);
+            assert_eq!(t.wait(), READY | ST_ERR);
+        }
+    }
+
+    #[test]
+    fn bus_master_registers() {
+        let mut ide = Ide::new();
+        assert!(!ide.decodes(BM), "no block before BAR4 is set");
+        ide.set_bus_master(Some(BM), true);
+        assert!(ide.decodes(BM) && ide.decodes(BM + 15) && !ide.decodes(BM + 16));
+        // Command: only Start and direction are bits.
+        ide.write(BM, 1, 0xFF, 0);
+        assert_eq!(ide.read(BM, 1, 0), 0x09);
+        assert_eq!(
+            ide.read(BM + 2, 1, 0),
+            u32::from(BM_ACTIVE),
+            "Start sets Active"
+        );
+        ide.write(BM, 1, 0x08, 0);
+        assert_eq!(ide.read(BM + 2, 1, 0), 0, "Stop clears Active");
+        // Status: the drive-capable bits are read/write, Active is not.
+        ide.write(BM + 2, 1, 0xFF, 0);
+        assert_eq!(ide.read(BM + 2, 1, 0), 0x60);
+        // Table pointer: dword aligned, byte and dword access.
+        ide.write(BM + 4, 4, 0x1234_5677, 0);
+        assert_eq!(ide.read(BM + 4, 4, 0), 0x1234_5674);
+        ide.write(BM + 7, 1, 0xAB, 0);
+        assert_eq!(ide.read(BM + 4, 4, 0), 0xAB34_5674);
+        // The secondary channel's block is separate.
+        ide.write(BM + 12, 4, 0x8000, 0);
+        assert_eq!(ide.bus_master(1).read_reg(4), 0x00);
+        assert_eq!(ide.read(BM + 12, 2, 0), 0x8000);
+        assert_eq!(ide.read(BM + 4, 4, 0), 0xAB34_5674);
+        ide.set_bus_master(None, false);
+        assert!(!ide.decodes(BM));
+    }
+
+    /// READ DMA of 3 sectors through two descriptors (512 bytes, then
+    /// 1024 with end of table): the data lands in both regions, Active
+    /// drops when the last region is used up, and Interrupt follows the
+    /// device's IRQ14 after its BSY period.
+    #[test]
+    fn read_dma_scatter_gather_and_normal_end() {
+        let mut ide = dma_ide(100);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0x1000, &[(0x2000, 512, false), (0x3000, 1024, true)]);
+        start_dma(&mut ide, 0x1000, true, 10, 3, CMD_READ_DMA);
+        let mut now = 0;
+        ide.run_dma(&mut ram, now);
+        assert_eq!(
+            ide.read(BM + 2, 1, now),
+            u32::from(BM_ACTIVE),
+            "device busy"
+        );
+        assert_eq!(ide.read(0x3F6, 1, now), u32::from(ST_BSY));
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(now, COMMAND_NS);
+        assert_eq!(ide.read(BM + 2, 1, now), 0, "table used up, no IRQ yet");
+        assert!(!ide.irq14());
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert!(ide.irq14());
+        assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
+        assert_eq!(ram.0[0x2000..0x2008], 10u64.to_le_bytes());
+        assert_eq!(ram.0[0x2000 + 511], (10 + 511) as u8);
+        assert_eq!(ram.0[0x3000..0x3008], 11u64.to_le_bytes());
+        assert_eq!(ram.0[0x3200..0x3208], 12u64.to_le_bytes());
+        assert_eq!(ram.0[0x3400], 0, "nothing past the table");
+        // The driver stops the engine, reads the ATA status, clears
+        // Interrupt.
+        ide.write(BM, 1, u32::from(BM_TO_MEMORY), now);
+        assert_eq!(ide.read(0x1F7, 1, now), u32::from(READY));
+        assert!(!ide.irq14());
+        ide.write(BM + 2, 1, u32::from(BM_INTERRUPT), now);
+        assert_eq!(ide.read(BM + 2, 1, now), 0);
+        // The task file points past the transfer, count 0.
+        assert_eq!(ide.read(0x1F2, 1, now), 0);
+        assert_eq!(ide.read(0x1F3, 1, now), 13);
+    }
+
+    /// WRITE DMA (EXT) of 2 sectors from one 4 KiB region: the device
+    /// finishes first, so Active stays set with Interrupt (SFF-8038i: the
+    /// table was larger than the transfer).
+    #[test]
+    fn write_dma_ext_with_a_larger_table() {
+        let mut ide = dma_ide(64);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0x800, &[(0x4000, 4096, true)]);
+        for (i, b) in ram.0[0x4000..0x4400].iter_mut().enumerate() {
+            *b = (i / 512) as u8 ^ 0xA5;
+        }
+        // LBA48 address 40, count 2.
+        for (reg, v) in [
+            (REG_NSECTOR, 0),
+            (REG_SECTOR, 0),
+            (REG_LCYL, 0),
+            (REG_HCYL, 0),
+        ] {
+            ide.write(B + reg, 1, v, 0);
+        }
+        start_dma(&mut ide, 0x800, false, 40, 2, CMD_WRITE_DMA_EXT);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_ACTIVE));
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(
+            ide.read(BM + 2, 1, now),
+            u32::from(BM_ACTIVE | BM_INTERRUPT)
+        );
+        assert_eq!(ide.read(0x1F7, 1, now), u32::from(READY));
+        ide.write(BM, 1, 0, now);
+        assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
+        // The sectors are on the disk, the next one is untouched.
+        let ch = ide.channel_mut(0);
+        let Some(store) = ch.drive_mut(false).and_then(Drive::store_mut) else {
+            panic!("no disk");
+        };
+        let mut s = vec![0; 3 * ATA_SECTOR];
+        assert_eq!(store.read_at(40 * ATA_SECTOR as u64, &mut s), Ok(()));
+        assert!(s[..512].iter().all(|&b| b == 0xA5));
+        assert!(s[512..1024].iter().all(|&b| b == 0xA4));
+        assert_eq!(s[1024..1032], 42u64.to_le_bytes());
+    }
+
+    /// A table smaller than the transfer: Active drops with no interrupt
+    /// and the device keeps DRQ, waiting for data that never comes.
+    #[test]
+    fn read_dma_with_a_short_table_stalls() {
+        let mut ide = dma_ide(16);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0, &[(0x2000, 512, true)]);
+        start_dma(&mut ide, 0, true, 0, 2, CMD_READ_DMA);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(ide.read(BM + 2, 1, now), 0);
+        assert_eq!(ide.next_deadline(now), None);
+        assert_eq!(ide.read(0x1F7, 1, now), u32::from(READY | ST_DRQ));
+        assert!(!ide.irq14());
+        assert_eq!(ram.0[0x2000..0x2008], 0u64.to_le_bytes());
+        // PIO reads of the data port do not take DMA data.
+        assert_eq!(ide.read(0x1F0, 2, now), 0);
+    }
+
+    /// A descriptor count of 0 means 64 KiB: 128 sectors in one region.
+    /// The engine also waits for Start and for the PCI bus-master enable.
+    #[test]
+    fn zero_count_descriptor_is_64k_and_engine_needs_enable() {
+        let mut ide = dma_ide(200);
+        let mut ram = Ram(vec![0; 0x30000]);
+        ram.prds(0x100, &[(0x10000, 0, true)]);
+        ide.set_bus_master(Some(BM), false);
+        start_dma(&mut ide, 0x100, true, 50, 128, CMD_READ_DMA);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(ram.0[0x10000..0x10008], [0; 8], "bus mastering is off");
+        ide.set_bus_master(Some(BM), true);
+        ide.run_dma(&mut ram, now);
+        assert_eq!(ram.0[0x10000..0x10008], 50u64.to_le_bytes());
+        assert_eq!(ram.0[0x1FE00..0x1FE08], 177u64.to_le_bytes());
+        assert_eq!(ram.0[0x20000], 0);
+        assert_eq!(ide.read(BM + 2, 1, now), 0);
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
+    }
+
+    /// A range past the end of the disk is IDNF before any data moves.
+    #[test]
+    fn read_dma_past_the_end_is_idnf() {
+        let mut ide = dma_ide(16);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0, &[(0x2000, 4096, true)]);
+        start_dma(&mut ide, 0, true, 14, 4, CMD_READ_DMA);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(ide.read(0x1F7, 1, now), u32::from(READY | ST_ERR));
+        assert_eq!(ide.read(0x1F1, 1, now), u32::from(ERR_IDNF));
+        assert_eq!(ide.read(0x1F3, 1, now), 16, "first missing sector");
+        assert_eq!(ram.0[0x2000..0x2008], [0; 8]);
+        assert_eq!(
+            ide.read(BM + 2, 1, now),
+            u32::from(BM_ACTIVE | BM_INTERRUPT)
+        );
+    }
+
     #[test]
     fn guest_garbage_never_panics() {
         let mut state = 0x1234_5678u32;
@@ -3676,14 +4353,19 @@ mod tests {
                 }
                 _ => ide.primary.attach(false, Drive::cdrom(None)),
             }
+            ide.set_bus_master(Some(0xC000), true);
+            // A small RAM: descriptors and buffers the guest points past
+            // its end are dropped or read as ones.
+            let mut ram = Ram(vec![0; 0x4000]);
             let mut now = 0u64;
             for _ in 0..200_000 {
                 let r = next();
                 now += u64::from(r % 1500);
-                let port = match r % 11 {
+                let port = match r % 13 {
                     0..=3 => 0x1F0,
                     4 => 0x3F6,
                     5 => 0x1F7,
+                    6 | 7 => 0xC000 + (r >> 4) as u16 % 16,
                     _ => 0x1F0 + (r >> 4) as u16 % 8,
                 };
                 let size = [1, 2, 4][(r >> 12) as usize % 3];
@@ -3694,14 +4376,15 @@ mod tests {
                     let v = if port == 0x1F7 {
                         [
                             0x20, 0x24, 0x30, 0x34, 0xC4, 0xC5, 0xC6, 0xEC, 0xA0, 0xA1, 0x90, 0x08,
-                            0xEF,
-                        ][(r >> 3) as usize % 13]
+                            0xEF, 0xC8, 0xCA, 0x25, 0x35,
+                        ][(r >> 3) as usize % 17]
                     } else {
                         next()
                     };
                     ide.write(port, size, v, now);
                 }
                 ide.update(now);
+                ide.run_dma(&mut ram, now);
                 let _ = ide.irq14();
                 let _ = ide.next_deadline(now);
             }

@@ -115,6 +115,7 @@
 #![forbid(unsafe_code)]
 
 pub mod block;
+pub mod busmaster;
 pub mod cmos;
 pub mod debug_exit;
 pub mod debugcon;

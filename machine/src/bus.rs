@@ -3,6 +3,7 @@
 //! `match` on the port number.
 
 use oxbox_cpu::{Bus, PageMap};
+use oxbox_devices::busmaster::DmaMemory;
 use oxbox_devices::cmos::{Cmos, DateTime};
 use oxbox_devices::debug_exit::DebugExit;
 use oxbox_devices::debugcon::DebugCon;
@@ -184,6 +185,7 @@ impl PcBus {
         self.kbc.update(now);
         self.ide.update(now);
         self.pump_dma();
+        self.pump_ide_dma();
         self.refresh_irqs();
     }
 
@@ -279,6 +281,28 @@ impl PcBus {
         }
     }
 
+    /// Tells the IDE where the PIIX3 put its bus-master block (BAR4) and
+    /// whether bus mastering is enabled.
+    fn route_bus_master(&mut self) {
+        let enabled = self
+            .pci
+            .function(oxbox_devices::pci::IDE_DEVFN)
+            .is_some_and(|f| f.command() & oxbox_devices::pci::CMD_BUS_MASTER != 0);
+        self.ide
+            .set_bus_master(self.pci.ide_bus_master_base(), enabled);
+    }
+
+    /// Lets the IDE bus-master engines move data to and from RAM.
+    fn pump_ide_dma(&mut self) {
+        let now = self.now();
+        let mut ram = BusMasterRam {
+            mem: &mut self.mem,
+            dirty: &mut self.dirty,
+            dma_dirty: &mut self.dma_dirty,
+        };
+        self.ide.run_dma(&mut ram, now);
+    }
+
     /// The A20 line: the 8042 output port's gate and port 92h's are ORed.
     pub fn a20_line(&self) -> bool {
         self.kbc.a20() || self.sysctl_a & SYSCTL_A20 != 0
@@ -322,6 +346,8 @@ impl PcBus {
             self.pci = PciBus::i440fx(oxbox_devices::pci::DEFAULT_LFB_SIZE, self.vga_rom_bar);
         }
         self.mem.map = self.chipset_map();
+        self.ide.reset_bus_master();
+        self.route_bus_master();
         self.vga = Vga::new();
         self.dma = Dma::new();
         self.kbc = I8042::new();
@@ -530,6 +556,7 @@ impl PcBus {
             }
             0xCF8..=0xCFF => {
                 self.pci.write(port, size, value, now);
+                self.route_bus_master();
                 if self.pci.take_reset_request().is_some() {
                     self.requests.reset = true;
                 }
@@ -564,7 +591,10 @@ impl PcBus {
                     self.requests.reset = true;
                 }
             }
-            p if self.ide.decodes(p) => self.ide.write(port, size, value, now),
+            p if self.ide.decodes(p) => {
+                self.ide.write(port, size, value, now);
+                self.pump_ide_dma();
+            }
             0x3F0..=0x3F5 | 0x3F7 => {
                 self.floppy.write(port, size, value, now);
                 self.pump_dma();
@@ -580,6 +610,67 @@ impl PcBus {
         // A device was programmed: its outputs and deadlines may have moved.
         self.refresh_irqs();
         true
+    }
+}
+
+/// RAM as the IDE bus master sees it: guest-physical addresses through
+/// the chipset's map, in page-sized pieces. Reads outside RAM give all
+/// ones and writes there are dropped (a bus master on a PC gets a master
+/// abort); writes are recorded for snapshots and the code cache.
+struct BusMasterRam<'a> {
+    mem: &'a mut Memory,
+    dirty: &'a mut Vec<u64>,
+    dma_dirty: &'a mut Vec<(usize, usize)>,
+}
+
+impl BusMasterRam<'_> {
+    /// Splits `len` bytes at `addr` into pieces that stay inside a page.
+    fn pieces(addr: u32, len: usize) -> impl Iterator<Item = (u32, usize, usize)> {
+        let mut done = 0;
+        std::iter::from_fn(move || {
+            if done >= len {
+                return None;
+            }
+            let phys = addr.wrapping_add(done as u32);
+            let n = (0x1000 - (phys & 0xFFF) as usize).min(len - done);
+            let piece = (phys, done, n);
+            done += n;
+            Some(piece)
+        })
+    }
+}
+
+impl DmaMemory for BusMasterRam<'_> {
+    fn read(&mut self, addr: u32, buf: &mut [u8]) {
+        for (phys, at, n) in Self::pieces(addr, buf.len()) {
+            let src = match self.mem.map_page(phys) {
+                PageMap::Direct { offset, .. } => {
+                    let o = offset + (phys & 0xFFF) as usize;
+                    self.mem.bytes.get(o..o + n)
+                }
+                PageMap::Mmio => None,
+            };
+            match src {
+                Some(src) => buf[at..at + n].copy_from_slice(src),
+                None => buf[at..at + n].fill(0xFF),
+            }
+        }
+    }
+
+    fn write(&mut self, addr: u32, data: &[u8]) {
+        for (phys, at, n) in Self::pieces(addr, data.len()) {
+            let Some(o) = self.mem.ram_offset(phys) else {
+                continue;
+            };
+            let Some(dst) = self.mem.bytes.get_mut(o..o + n) else {
+                continue;
+            };
+            dst.copy_from_slice(&data[at..at + n]);
+            if let Some(w) = self.dirty.get_mut(o >> 18) {
+                *w |= 1 << ((o >> 12) % 64);
+            }
+            self.dma_dirty.push((o, n));
+        }
     }
 }
 
@@ -690,5 +781,114 @@ impl PcBus {
         }
         self.requests = Requests::default();
         self.dma_dirty.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxbox_devices::block::MemStore;
+    use oxbox_devices::ide::Drive;
+    use oxbox_devices::pci::{self, IDE_DEVFN};
+
+    const RAM: usize = 2 << 20;
+    const BM: u16 = 0xC000;
+
+    /// A PCI PC with 2 MiB of RAM and a disk whose sector `n` is filled
+    /// with `n as u8`, at 10 ns per instruction.
+    fn pc() -> PcBus {
+        let mem = Memory::new(RAM, &[0xF4; 0x1_0000], &[]);
+        let mut bus = PcBus::new(mem, 10, DateTime::from_unix(0));
+        bus.pci = PciBus::i440fx(pci::DEFAULT_LFB_SIZE, 0);
+        let mut disk = vec![0u8; 64 * 512];
+        for (n, s) in disk.chunks_mut(512).enumerate() {
+            s.fill(n as u8);
+        }
+        bus.ide
+            .channel_mut(0)
+            .attach(false, Drive::disk(Box::new(MemStore(disk))));
+        bus
+    }
+
+    fn config_write(bus: &mut PcBus, devfn: u8, offset: u8, value: u32) {
+        let addr = 0x8000_0000 | u32::from(devfn) << 8 | u32::from(offset);
+        bus.io_out(0xCF8, 4, addr);
+        bus.io_out(0xCFC, 4, value);
+    }
+
+    /// Runs devices to `icount` instructions.
+    fn at(bus: &mut PcBus, icount: u64) {
+        bus.sync(icount);
+        bus.service(icount);
+    }
+
+    /// The guest programs BAR4 and the command register through CF8h/CFCh,
+    /// then runs READ DMA of 2 sectors into a region that ends past the
+    /// top of RAM: the part in RAM lands there (marked dirty for snapshots
+    /// and the code cache), the rest is dropped, and IRQ14 arrives with
+    /// the bus-master Interrupt bit.
+    #[test]
+    fn ide_bus_master_dma_through_the_pci_bar() {
+        let mut bus = pc();
+        assert!(!bus.ide.decodes(BM));
+        config_write(&mut bus, IDE_DEVFN, 0x20, u32::from(BM) | 1);
+        config_write(&mut bus, IDE_DEVFN, 0x04, 0x0001);
+        assert!(bus.ide.decodes(BM), "I/O decoding on");
+        config_write(&mut bus, IDE_DEVFN, 0x04, 0x0005);
+
+        // Descriptors at 8000h: 512 bytes at 9000h, then 512 bytes that
+        // start 256 bytes below the end of RAM.
+        let prd = [(0x9000u32, 512u32), (RAM as u32 - 256, 512 | 1 << 31)];
+        for (i, (addr, count)) in prd.iter().enumerate() {
+            let o = 0x8000 + 8 * i;
+            bus.mem.bytes[o..o + 4].copy_from_slice(&addr.to_le_bytes());
+            bus.mem.bytes[o + 4..o + 8].copy_from_slice(&count.to_le_bytes());
+        }
+        bus.dirty.fill(0);
+        bus.io_out(BM + 4, 4, 0x8000);
+        bus.io_out(BM, 1, 0x08);
+        for (port, v) in [
+            (0x1F2, 2),
+            (0x1F3, 7),
+            (0x1F4, 0),
+            (0x1F5, 0),
+            (0x1F6, 0xE0),
+        ] {
+            bus.io_out(port, 1, v);
+        }
+        bus.io_out(0x1F7, 1, 0xC8); // READ DMA
+        bus.io_out(BM, 1, 0x09); // Start, to memory
+        assert_eq!(bus.io_in(BM + 2, 1), 0x01, "Active");
+        at(&mut bus, 200); // the device's BSY period ends: data moves
+        assert_eq!(bus.io_in(BM + 2, 1), 0x00, "table used up");
+        assert!(bus.mem.bytes[0x9000..0x9200].iter().all(|&b| b == 7));
+        assert!(bus.mem.bytes[RAM - 256..RAM].iter().all(|&b| b == 8));
+        assert_eq!(bus.mem.bytes[RAM], 0xF4, "ROM past RAM untouched");
+        assert_eq!(bus.dirty[0] & (1 << 9), 1 << 9, "page 9000h dirty");
+        assert!(bus.dma_dirty.contains(&(0x9000, 512)));
+        at(&mut bus, 400);
+        assert!(bus.ide.irq14());
+        assert_eq!(bus.io_in(BM + 2, 1), 0x04, "Interrupt");
+        assert_eq!(bus.io_in(0x1F7, 1), 0x50);
+
+        // Bus mastering off in PCI: the engine does not move data.
+        config_write(&mut bus, IDE_DEVFN, 0x04, 0x0001);
+        bus.io_out(BM + 2, 1, 0x06);
+        bus.mem.bytes[0x9000] = 0;
+        for (port, v) in [
+            (0x1F2, 2),
+            (0x1F3, 7),
+            (0x1F4, 0),
+            (0x1F5, 0),
+            (0x1F6, 0xE0),
+        ] {
+            bus.io_out(port, 1, v);
+        }
+        bus.io_out(0x1F7, 1, 0xC8);
+        bus.io_out(BM, 1, 0x00);
+        bus.io_out(BM, 1, 0x09);
+        at(&mut bus, 1_000);
+        assert_eq!(bus.mem.bytes[0x9000], 0);
+        assert_eq!(bus.io_in(0x1F7, 1), 0x58, "the device still waits");
     }
 }

@@ -333,3 +333,92 @@ fn linux_iso_boots_from_the_cdrom() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(stop, Stop::Marker, "no GUEST-READY from the CD:\n{serial}");
 }
+
+/// Boots `../shared/guests/linux-hd.img` (MBR, SYSLINUX, the kernel's
+/// default `bench` label) from the primary master through `bios`, and
+/// returns the serial output once `marker` appeared.
+fn boot_linux_disk(bios: &str, vga: &str, marker: &[u8], budget: u64) -> Option<String> {
+    let image = guests().join("linux-hd.img");
+    if !present(&[&image, Path::new(bios), Path::new(vga)]) {
+        return None;
+    }
+    let mut config = Config::new(oxbox_machine::load_rom(Path::new(bios)).expect("BIOS loads"));
+    config.vga_rom = std::fs::read(vga).expect("VGA BIOS");
+    config.ram_size = 128 << 20;
+    config.ide[0] = Some(DiskImage {
+        path: image,
+        kind: MediaKind::HardDisk,
+        snapshot: true,
+        read_only: false,
+    });
+    config.boot_order = vec![BootDevice::Ide {
+        channel: 0,
+        slave: false,
+    }];
+    config.serial.push((0, Output::Capture));
+    let mut m = Machine::new(config).expect("machine");
+    m.set_stop_marker(Some(marker));
+    let stop = m.run(budget);
+    let serial = String::from_utf8_lossy(m.serial_captured(0)).into_owned();
+    let tail: String = serial
+        .lines()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        stop,
+        Stop::Marker,
+        "{bios}: no {} from the disk; serial tail:\n{tail}",
+        String::from_utf8_lossy(marker)
+    );
+    Some(serial)
+}
+
+/// Checks the SYSLINUX banner, the guest's identification lines and every
+/// workload result the guest README lists that `serial` reached.
+fn check_linux_serial(serial: &str, items: &[(&str, &str)]) {
+    assert!(
+        serial.contains("SYSLINUX 6.04"),
+        "no SYSLINUX banner:\n{serial}"
+    );
+    assert!(serial.contains("GUEST-READY uptime_cs="), "{serial}");
+    assert!(serial.contains("INFO kernel 6.1.0-50-686 i686"), "{serial}");
+    assert!(
+        serial.contains(
+            "INFO cmdline BOOT_IMAGE=/vmlinuz console=tty0 console=ttyS0,115200 initrd=/initrd.gz"
+        ),
+        "{serial}"
+    );
+    for (item, result) in items {
+        let line = serial
+            .lines()
+            .find(|l| l.starts_with(&format!("BENCH-END {item} ")))
+            .unwrap_or_else(|| panic!("no BENCH-END line for {item}"));
+        assert!(line.ends_with(result), "{item}: {line} (expected {result})");
+    }
+}
+
+/// SeaBIOS reads the disk through its own ATA driver; the workloads are
+/// the same CPU work as in the direct-kernel boot, so one is enough here.
+#[test]
+fn linux_disk_boots_through_seabios() {
+    let Some(serial) = boot_linux_disk(SEABIOS, VGABIOS, b"BENCH-START md5", 20_000_000_000) else {
+        return;
+    };
+    check_linux_serial(&serial, &RESULTS[..1]);
+}
+
+/// The Bochs BIOS reads the disk with its own ATA driver (rombios
+/// `ata_cmd_data_io`), which sizes each PIO block from IDENTIFY word 5.
+#[test]
+fn linux_disk_boots_through_the_bochs_bios_and_runs_every_workload() {
+    let Some(serial) = boot_linux_disk(BOCHS_BIOS, LGPL_VGABIOS, b"GUEST-DONE", 40_000_000_000)
+    else {
+        return;
+    };
+    check_linux_serial(&serial, &RESULTS);
+}
