@@ -7,7 +7,7 @@ monotonic clock, checks the guests' results, and prints medians and ratios.
 bench/run calls it; it can also be run by hand:
 
   bench/guests.py run --guest linux|freedos --work DIR [options]
-  bench/guests.py summary --work DIR [--rom-tsv FILE]
+  bench/guests.py summary --work DIR [--rom-tsv FILE]...
 
 `run` writes DIR/guest-<guest>.json; `summary` reads those files (and the ROM
 results bench/run writes as TSV) and prints the combined table.
@@ -483,7 +483,11 @@ def load_rom(path):
 
 
 def summary(a):
-    rom = load_rom(a.rom_tsv)
+    # one bench/run table per ROM: WORK/rom-NAME.tsv
+    roms = [(os.path.basename(t)[4:-4] if os.path.basename(t).startswith("rom-") else os.path.basename(t),
+             load_rom(t)) for t in (a.rom_tsv or [])]
+    roms = [(n, r) for n, r in roms if r]
+    rom = bool(roms)
     parts = {}
     for g in ("linux", "freedos"):
         f = os.path.join(a.work, f"guest-{g}.json")
@@ -497,9 +501,9 @@ def summary(a):
     def mips(insns, secs):
         return insns / 1e6 / secs if insns and secs else None
 
-    if rom:
-        v = {e: (rom[e]["median"] if rom.get(e, {}).get("status") == "ok" else None) for e in EMUS}
-        rows.append(("ROM cpu16-32 (to exit)", v, rom.get("oxbox", {}).get("mips")))
+    for name, r in roms:
+        v = {e: (r[e]["median"] if r.get(e, {}).get("status") == "ok" else None) for e in EMUS}
+        rows.append((f"ROM {name} (to exit)", v, r.get("oxbox", {}).get("mips")))
     if "linux" in S:
         L = S["linux"]
         get = lambda e, fn: fn(L[e]) if L.get(e) else None
@@ -532,8 +536,8 @@ def summary(a):
               + (f"{rq:10.3f}" if rq is not None else f"{'n/a':>10}")
               + (f"{m:12.1f}" if m is not None else f"{'':>12}"))
     rss = []
-    if rom:
-        rss.append(("ROM", {e: rom.get(e, {}).get("rss_kb") for e in EMUS}))
+    for name, r in roms:
+        rss.append((f"ROM {name}", {e: r.get(e, {}).get("rss_kb") for e in EMUS}))
     for g, label in (("linux", "Linux"), ("freedos", "FreeDOS")):
         if g in S:
             rss.append((label, {e: (S[g][e]["rss_kb"] if S[g].get(e) else None) for e in EMUS}))
@@ -587,7 +591,8 @@ def main():
     r.add_argument("-v", "--verbose", action="store_true")
     s = sub.add_parser("summary")
     s.add_argument("--work", required=True)
-    s.add_argument("--rom-tsv", default="")
+    s.add_argument("--rom-tsv", action="append", default=[],
+                   help="a ROM table from bench/run (rom-NAME.tsv); may be repeated")
     s.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     if a.cmd == "run":
