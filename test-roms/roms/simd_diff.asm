@@ -11,6 +11,7 @@
 ; simd_diff.sdm (docs/simd-differences.md), into simd_diff.expected: one
 ; short hash per output line, so the committed reference stays small while
 ; machine/tests/simd_diff.rs can still name every line that differs.
+; simd_diff_host.c replays the floating-point lines on a host's own SSE.
 ;
 ; Each operation: random inputs a (IN0) and b (IN1) of the op's kind, a
 ; random MXCSR (rounding control, DAZ, FTZ, sticky flags, sometimes some
