@@ -16,6 +16,7 @@
 mod bus;
 mod debug;
 mod disk;
+pub mod fuzzing;
 pub mod gdb;
 mod linux;
 mod memory;
