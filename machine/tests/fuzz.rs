@@ -174,3 +174,21 @@ fn long_files() {
     campaign("files", seed, u64::MAX, time, |d| fuzzing::load_files(d, &dir));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Seeds that once failed, each with what it found.
+const REGRESSIONS: &[(u64, &str)] = &[
+    // REPNE MOVSB with ECX = 0x597CAFB6 ran 87 s inside one instruction.
+    (1_001_628, "code"),
+];
+
+#[test]
+fn fuzz_regressions() {
+    for &(seed, target) in REGRESSIONS {
+        match target {
+            "code" => {
+                campaign("code", seed, 1, SMOKE, fuzzing::run_code);
+            }
+            _ => unreachable!(),
+        }
+    }
+}
