@@ -5,6 +5,7 @@ mod config;
 mod headless;
 mod keymap;
 mod png;
+mod signals;
 mod suite;
 mod window;
 
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
+    signals::install();
     let result = if args.headless || args.gdb.is_some() || !wants_window(&args) {
         headless::run(&args)
     } else {

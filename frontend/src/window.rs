@@ -154,7 +154,7 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
                 let _ = ev_tx.send(Event::Key(key, false));
             }
         }
-        if quit {
+        if quit || crate::signals::received().is_some() {
             break;
         }
         // The mouse: a click captures it; motion is sent as deltas.
@@ -220,6 +220,13 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let code = machine
         .join()
         .map_err(|_| "the machine thread panicked")??;
+    if let Some(sig) = crate::signals::received() {
+        eprintln!(
+            "oxbox: stopped by {}; disk images flushed",
+            crate::signals::name(sig)
+        );
+        return Ok((128 + sig) as u8);
+    }
     Ok(code)
 }
 

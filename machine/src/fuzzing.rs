@@ -571,7 +571,12 @@ fn multiboot_kernel(src: &mut Source<'_>) -> Vec<u8> {
     let mut hdr = Vec::new();
     hdr.extend_from_slice(&0x1BAD_B002u32.to_le_bytes());
     hdr.extend_from_slice(&flags.to_le_bytes());
-    hdr.extend_from_slice(&0u32.wrapping_sub(0x1BAD_B002).wrapping_sub(flags).to_le_bytes());
+    hdr.extend_from_slice(
+        &0u32
+            .wrapping_sub(0x1BAD_B002)
+            .wrapping_sub(flags)
+            .to_le_bytes(),
+    );
     let load = if src.chance(2) { 0x10_0000 } else { src.u32() };
     let pick = |s: &mut Source<'_>, sane: u32| if s.chance(2) { sane } else { s.u32() };
     for v in [

@@ -18,6 +18,7 @@ mod debug;
 mod disk;
 pub mod fuzzing;
 pub mod gdb;
+mod hostfile;
 mod linux;
 mod memory;
 mod multiboot;
@@ -134,11 +135,21 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
-            Error::EmptyRom(p) => write!(f, "ROM image {} is empty", p.display()),
+            Error::Io { path, source } => write!(
+                f,
+                "cannot open {}: {source}; {}",
+                path.display(),
+                hostfile::hint(source)
+            ),
+            Error::EmptyRom(p) => write!(
+                f,
+                "ROM image {} is empty; give a BIOS or ROM image",
+                p.display()
+            ),
             Error::RomTooLarge { path, size } => write!(
                 f,
-                "ROM image {} is {size} bytes; the ROM window below 1 MiB holds at most {MAX_ROM} bytes",
+                "ROM image {} is {size} bytes; the ROM window below 1 MiB holds at most {MAX_ROM} bytes \
+                 (give a 64 or 128 KiB BIOS image)",
                 path.display()
             ),
             Error::BadConfig(s) => f.write_str(s),
@@ -152,20 +163,14 @@ impl std::error::Error for Error {}
 /// multiple of 4 KiB are padded at the front with 0xFF so the last byte
 /// still lands at 0xFFFFF.
 pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
-    if meta.len() > MAX_ROM as u64 {
+    let len = hostfile::regular_len(path, "ROM image", u64::MAX)?;
+    if len > MAX_ROM as u64 {
         return Err(Error::RomTooLarge {
             path: path.into(),
-            size: meta.len(),
+            size: len,
         });
     }
-    let data = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
+    let data = hostfile::read(path, "ROM image", MAX_ROM as u64)?;
     if data.is_empty() {
         return Err(Error::EmptyRom(path.into()));
     }
@@ -176,6 +181,18 @@ pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
         });
     }
     Ok(pad_rom(data))
+}
+
+/// Reads a VGA BIOS (a PCI expansion ROM image): 1 byte to [`MAX_ROM`].
+pub fn load_vga_rom(path: &Path) -> Result<Vec<u8>, Error> {
+    let data = hostfile::read(path, "VGA BIOS", MAX_ROM as u64)?;
+    if data.is_empty() {
+        return Err(Error::BadConfig(format!(
+            "VGA BIOS {} is empty; give a VGA BIOS image (e.g. /usr/share/seabios/vgabios-stdvga.bin)",
+            path.display()
+        )));
+    }
+    Ok(data)
 }
 
 /// Pads an option ROM at the end to whole pages (it is mapped from its start).
@@ -298,7 +315,13 @@ impl Machine {
             )));
         }
         let vga_rom = pad_rom_back(std::mem::take(&mut config.vga_rom));
-        let mem = memory::Memory::new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom);
+        let mem = memory::Memory::try_new(ram, &pad_rom(std::mem::take(&mut config.rom)), &vga_rom)
+            .ok_or_else(|| {
+                Error::BadConfig(format!(
+                    "cannot get {} MiB of guest RAM from the host; give less with -m",
+                    ram >> 20
+                ))
+            })?;
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
             bus.vga_rom_bar =

@@ -51,7 +51,13 @@ fn rss_kib() -> u64 {
 /// Runs `target` on seeds from `start`, for `cases` cases or until
 /// `time` passes. A watchdog reports a case that runs for over 30 s (a
 /// hang); a panic is reported with its seed.
-fn campaign(name: &str, start: u64, cases: u64, time: Duration, target: impl Fn(&[u8]) -> Option<Stop>) -> u64 {
+fn campaign(
+    name: &str,
+    start: u64,
+    cases: u64,
+    time: Duration,
+    target: impl Fn(&[u8]) -> Option<Stop>,
+) -> u64 {
     let current = Arc::new(AtomicU64::new(start));
     let done = Arc::new(AtomicU64::new(0));
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -63,7 +69,10 @@ fn campaign(name: &str, start: u64, cases: u64, time: Duration, target: impl Fn(
             let mut stuck = 0;
             while !finished.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(500));
-                let now = (done.load(Ordering::Relaxed), current.load(Ordering::Relaxed));
+                let now = (
+                    done.load(Ordering::Relaxed),
+                    current.load(Ordering::Relaxed),
+                );
                 stuck = if now == last { stuck + 1 } else { 0 };
                 last = now;
                 if stuck == 60 {
@@ -163,7 +172,9 @@ fn long_code() {
 fn long_ports() {
     let (seed, time) = long();
     let disks = FuzzDisks::create(&scratch_dir("ports-long")).expect("images");
-    campaign("ports", seed, u64::MAX, time, |d| fuzzing::run_ports(d, &disks));
+    campaign("ports", seed, u64::MAX, time, |d| {
+        fuzzing::run_ports(d, &disks)
+    });
 }
 
 #[test]
@@ -171,7 +182,9 @@ fn long_ports() {
 fn long_files() {
     let (seed, time) = long();
     let dir = scratch_dir("files-long");
-    campaign("files", seed, u64::MAX, time, |d| fuzzing::load_files(d, &dir));
+    campaign("files", seed, u64::MAX, time, |d| {
+        fuzzing::load_files(d, &dir)
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
 
