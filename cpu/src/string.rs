@@ -29,7 +29,7 @@ const ES: u8 = SegReg::Es as u8;
 /// Iterations a REP runs before giving the machine back: a guest with a
 /// huge ECX must not keep the host inside one instruction for minutes
 /// (timeouts, device time and interrupts wait for the instruction to end).
-pub(crate) const REP_CHUNK: u32 = 1 << 16;
+pub(crate) const REP_CHUNK: u32 = 4096;
 
 #[inline(always)]
 fn bump(reg: &mut u32, delta: u32, am: u32) {
