@@ -14,6 +14,7 @@
 //! ```
 
 mod bus;
+mod capture;
 mod debug;
 mod disk;
 pub mod fuzzing;
@@ -32,6 +33,8 @@ use std::path::{Path, PathBuf};
 use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use bus::{Devices, PcBus};
+use capture::append_capped;
+pub use capture::CAPTURE_CAP;
 pub use debug::{Disassembly, Syntax, Unmapped};
 pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use linux::LinuxBoot;
@@ -751,8 +754,12 @@ impl Machine {
             );
             if let Output::Capture = out {
                 match self.captured.iter_mut().find(|(p, _)| *p == port) {
-                    Some((_, v)) => v.extend_from_slice(&self.scratch),
-                    None => self.captured.push((port, self.scratch.clone())),
+                    Some((_, v)) => append_capped(v, &self.scratch),
+                    None => {
+                        let mut v = Vec::new();
+                        append_capped(&mut v, &self.scratch);
+                        self.captured.push((port, v));
+                    }
                 }
             } else if let Err(e) = write_out(out, &self.scratch) {
                 log::warn!("debug console on port {port:#x}: {e}");
@@ -774,7 +781,7 @@ impl Machine {
                 &self.scratch,
             );
             if let Output::Capture = out {
-                self.serial_captured[*com].extend_from_slice(&self.scratch);
+                append_capped(&mut self.serial_captured[*com], &self.scratch);
             } else if let Err(e) = write_out(out, &self.scratch) {
                 log::warn!("serial port COM{}: {e}", *com + 1);
             }
