@@ -1,8 +1,10 @@
 //! MOVS, CMPS, SCAS, LODS, STOS, INS, OUTS with REP/REPE/REPNE and DF.
 //!
-//! A REP instruction runs all its iterations in one go; after a fault the
-//! registers show the iterations already done and EIP points back at the
-//! instruction, so it restarts where it stopped, as on hardware.
+//! A REP instruction runs up to [`REP_CHUNK`] iterations in one go; after a
+//! fault, or when the chunk is used up, the registers show the iterations
+//! already done and EIP points back at the instruction, so it restarts
+//! where it stopped, as on hardware (where interrupts are taken between
+//! iterations). Each restart counts as one more retired instruction.
 
 use crate::bus::Bus;
 use crate::cpu::{Cpu, SegReg};
@@ -24,6 +26,11 @@ pub(crate) const REP_NE: u8 = 2;
 
 const ES: u8 = SegReg::Es as u8;
 
+/// Iterations a REP runs before giving the machine back: a guest with a
+/// huge ECX must not keep the host inside one instruction for minutes
+/// (timeouts, device time and interrupts wait for the instruction to end).
+pub(crate) const REP_CHUNK: u32 = 4096;
+
 #[inline(always)]
 fn bump(reg: &mut u32, delta: u32, am: u32) {
     *reg = (*reg & !am) | (reg.wrapping_add(delta) & am);
@@ -44,6 +51,7 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
     if K == INS || K == OUTS {
         cpu.io_allowed(bus, cpu.regs[2] as u16, step)?;
     }
+    let mut chunk = REP_CHUNK;
     loop {
         if REP != REP_NONE && cpu.regs[1] & am == 0 {
             break;
@@ -107,6 +115,14 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
             // A device wants the machine: resume this REP afterwards.
             if cpu.regs[1] & am != 0 {
                 cpu.restart(op);
+            }
+            break;
+        }
+        chunk -= 1;
+        if chunk == 0 {
+            if cpu.regs[1] & am != 0 {
+                cpu.restart(op);
+                cpu.stop_block = true;
             }
             break;
         }

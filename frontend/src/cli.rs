@@ -67,6 +67,13 @@ pub struct Args {
     #[arg(long)]
     pub snapshot: bool,
 
+    /// What happens to guest writes to an image file oxbox may not write
+    /// (permissions, read-only file system): kept in memory and lost at exit
+    /// (overlay), or refused, so the guest sees a write error (refuse).
+    #[arg(long, value_name = "overlay|refuse", default_value = "overlay",
+          value_parser = ["overlay", "refuse"])]
+    pub read_only_images: String,
+
     /// Run without a window: serial and debug consoles on stdout, scriptable exit status.
     #[arg(long)]
     pub headless: bool,
@@ -97,7 +104,7 @@ pub struct Args {
     pub kernel: Option<PathBuf>,
 
     /// Initial ramdisk for a Linux --kernel; for a Multiboot kernel, modules separated by commas.
-    #[arg(long, value_name = "FILE", requires = "kernel")]
+    #[arg(long, value_name = "FILE")]
     pub initrd: Option<PathBuf>,
 
     /// Kernel command line for --kernel.

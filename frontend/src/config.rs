@@ -65,6 +65,11 @@ pub fn guest_name(args: &Args) -> String {
 
 /// Builds the configuration; `None` means "no guest given: run the suite".
 pub fn build(args: &Args) -> Result<Option<Config>, Box<dyn std::error::Error>> {
+    if args.initrd.is_some() && args.kernel.is_none() {
+        return Err(
+            "--initrd needs --kernel (an initrd goes with a directly booted kernel)".into(),
+        );
+    }
     let disks = has_disks(args);
     let rom = match (args.rom.as_ref().or(args.bios.as_ref()), &args.kernel) {
         (Some(path), _) => oxbox_machine::load_rom(path)?,
@@ -80,7 +85,7 @@ pub fn build(args: &Args) -> Result<Option<Config>, Box<dyn std::error::Error>> 
         .clone()
         .or_else(|| if firmware { find(VGA_BIOS_PATHS) } else { None });
     if let Some(path) = vga {
-        config.vga_rom = read(&path)?;
+        config.vga_rom = oxbox_machine::load_vga_rom(&path)?;
     }
     if let Some(kernel) = &args.kernel {
         config.linux = Some(oxbox_machine::LinuxBoot {
@@ -106,19 +111,15 @@ pub fn build(args: &Args) -> Result<Option<Config>, Box<dyn std::error::Error>> 
     Ok(Some(config))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
 /// `stdout` (or QEMU's `stdio`), `stderr`, `none` or a file name.
 pub fn open_output(sink: &str) -> Result<Option<Output>, String> {
     Ok(match sink {
         "stdout" | "stdio" => Some(Output::Stdout),
         "stderr" => Some(Output::Stderr),
         "none" => None,
-        path => Some(Output::File(
-            File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?,
-        )),
+        path => Some(Output::File(File::create(path).map_err(|e| {
+            format!("cannot create {path}: {e}; give a writable file name, stdout, stderr or none")
+        })?)),
     })
 }
 
@@ -127,7 +128,21 @@ fn image(path: &Path, kind: MediaKind, args: &Args) -> DiskImage {
         path: path.to_path_buf(),
         kind,
         snapshot: args.snapshot,
-        read_only: false,
+        // The machine keeps writes to a file it cannot write in memory;
+        // with `refuse`, such an image is read-only to the guest instead.
+        read_only: args.read_only_images == "refuse" && !args.snapshot && !writable(path),
+    }
+}
+
+/// Whether the host lets us write `path` (an existing file). Opening for
+/// writing neither truncates nor changes it.
+fn writable(path: &Path) -> bool {
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
     }
 }
 
@@ -136,7 +151,7 @@ fn attach(args: &Args, config: &mut Config) -> Result<(), String> {
     let mut positional = None;
     if let Some(p) = &args.image {
         let len = std::fs::metadata(p)
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+            .map_err(|e| format!("cannot open {}: {e}; check the path", p.display()))?
             .len();
         positional = Some((p.clone(), guess_kind(p, len)));
     }

@@ -14,8 +14,10 @@ use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
 use crate::pacing::Pacer;
 use crate::suite;
 
-/// Instructions per slice between host-side checks (timeout).
-const SLICE: u64 = 20_000_000;
+/// Instructions per slice between host-side checks (timeout, signals).
+/// Small enough that even a guest made of 4096-iteration REP chunks comes
+/// back within seconds.
+const SLICE: u64 = 1_000_000;
 /// Virtual time per slice when pacing to host time (`--realtime`).
 const PACED_SLICE_NS: u64 = 10_000_000;
 
@@ -48,6 +50,8 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
             return Err(format!("cannot write trace {}: {e}", path.display()).into());
         }
     }
+    // Writes went to the files as the guest made them; make them durable.
+    machine.flush_disks()?;
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
         machine.render(&mut frame);
@@ -116,6 +120,8 @@ fn debug_with_gdb(
 pub enum End {
     Stop(Stop),
     Timeout,
+    /// SIGINT or SIGTERM.
+    Signal(i32),
 }
 
 pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
@@ -141,6 +147,9 @@ pub fn run_machine(machine: &mut Machine, args: &Args) -> (End, f64) {
         match stop {
             Stop::InstructionLimit | Stop::Yield => {}
             stop => break End::Stop(stop),
+        }
+        if let Some(sig) = crate::signals::received() {
+            break End::Signal(sig);
         }
         if let Some(t) = args.timeout {
             if start.elapsed().as_secs_f64() >= t {
@@ -178,8 +187,18 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
             EXIT_TRIPLE_FAULT
         }
         End::Timeout => {
-            eprintln!("oxbox: timeout after {secs:.1} s at {cs:04x}:{eip:08x}");
+            eprintln!(
+                "oxbox: timeout after {secs:.1} s at {cs:04x}:{eip:08x}: the guest did not finish \
+                 (raise --timeout if it needs longer)"
+            );
             EXIT_TIMEOUT
+        }
+        End::Signal(sig) => {
+            eprintln!(
+                "oxbox: stopped by {} at {cs:04x}:{eip:08x}; disk images flushed",
+                crate::signals::name(sig)
+            );
+            (128 + sig) as u8
         }
     };
     if stats {

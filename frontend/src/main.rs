@@ -6,6 +6,7 @@ mod headless;
 mod keymap;
 mod pacing;
 mod png;
+mod signals;
 mod suite;
 mod window;
 
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
+    signals::install();
     let result =
         if args.headless || args.gdb.is_some() || args.trace.is_some() || !wants_window(&args) {
             headless::run(&args)

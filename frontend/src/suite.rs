@@ -36,17 +36,22 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         for line in text.lines().filter(|l| l.starts_with("FAIL")) {
             println!("  {name}: {line}");
         }
+        let interrupted = matches!(end, End::Signal(_));
         let clean = matches!(end, End::Stop(Stop::DebugExit(1))) && text.contains("DONE");
         if !clean {
             let why = match end {
                 End::Stop(s) => s.to_string(),
                 End::Timeout => "timeout".to_string(),
+                End::Signal(sig) => format!("stopped by {}", crate::signals::name(sig)),
             };
             bad.push(format!("{name} did not finish cleanly: {why}"));
         }
         println!("{name:>10}: {p} passed, {f} failed");
         pass += p;
         fail += f;
+        if interrupted {
+            break;
+        }
     }
     for b in &bad {
         println!("  {b}");

@@ -221,7 +221,7 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
                 }
             }
         }
-        if quit {
+        if quit || crate::signals::received().is_some() {
             break;
         }
         // The mouse: a click captures it; motion is sent as deltas.
@@ -287,6 +287,13 @@ pub fn run(args: &Args, config: Config, name: String) -> Result<u8, Box<dyn std:
     let code = machine
         .join()
         .map_err(|_| "the machine thread panicked")??;
+    if let Some(sig) = crate::signals::received() {
+        eprintln!(
+            "oxbox: stopped by {}; disk images flushed",
+            crate::signals::name(sig)
+        );
+        return Ok((128 + sig) as u8);
+    }
     Ok(code)
 }
 

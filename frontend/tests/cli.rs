@@ -55,7 +55,7 @@ fn missing_rom_is_a_one_line_error() {
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
-        e.starts_with("oxbox: cannot read /nonexistent/oxbox.rom"),
+        e.starts_with("oxbox: cannot open /nonexistent/oxbox.rom"),
         "{e}"
     );
     assert_eq!(e.lines().count(), 1, "{e}");

@@ -531,7 +531,9 @@ impl PcBus {
         let now = self.now();
         if let Some(c) = self.consoles.iter_mut().find(|c| c.port() == port) {
             c.write(port, size, value, now);
-            return false;
+            // The machine drains the console after every byte, so a long
+            // REP OUTSB cannot pile up output (or hide a stop marker).
+            return true;
         }
         if let Some(d) = self.debug_exit.as_mut().filter(|d| d.port() == port) {
             d.write(port, size, value, now);

@@ -47,11 +47,15 @@ pub fn guess_kind(path: &Path, size: u64) -> MediaKind {
     }
 }
 
-/// A raw image file. Writes go straight to the file.
+/// A raw image file. Writes go straight to the file, each in one
+/// positioned write (a whole sector or block at once).
 struct FileStore {
     file: Arc<File>,
     len: u64,
     writable: bool,
+    /// For a read-only image: its name, to say once that a guest write was
+    /// refused.
+    refused: Option<Arc<PathBuf>>,
 }
 
 impl BlockStore for FileStore {
@@ -72,6 +76,13 @@ impl BlockStore for FileStore {
 
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), BlockError> {
         if !self.writable {
+            if let Some(p) = self.refused.take() {
+                log::warn!(
+                    "{}: the guest wrote to this read-only image; the write was refused \
+                     (--read-only-images overlay keeps such writes in memory)",
+                    p.display()
+                );
+            }
             return Err(BlockError::ReadOnly);
         }
         if offset
@@ -96,6 +107,7 @@ impl BlockStore for FileStore {
             file: self.file.clone(),
             len: self.len,
             writable: self.writable,
+            refused: self.refused.clone(),
         })
     }
 }
@@ -107,6 +119,9 @@ struct OverlayStore {
     base: Arc<File>,
     len: u64,
     blocks: HashMap<u64, Box<[u8; 512]>>,
+    /// For an image that could not be opened for writing (and no
+    /// `--snapshot`): its name, to say once where the guest's writes go.
+    fallback: Option<Arc<PathBuf>>,
 }
 
 impl BlockStore for OverlayStore {
@@ -141,6 +156,13 @@ impl BlockStore for OverlayStore {
             .is_none_or(|end| end > self.len)
         {
             return Err(BlockError::OutOfRange);
+        }
+        if let Some(p) = self.fallback.take() {
+            log::warn!(
+                "{}: the image file is read-only; the guest's writes are kept in memory \
+                 and lost at exit (--read-only-images refuse refuses them)",
+                p.display()
+            );
         }
         let mut pos = 0usize;
         while pos < buf.len() {
@@ -209,58 +231,93 @@ pub struct DiskImage {
     pub read_only: bool,
 }
 
-/// Opens and checks an image: it must exist, be readable and have a size
-/// its drive can use.
+/// Opens and checks an image: it must be a regular file, readable, with a
+/// size its drive can use, and not in use by another oxbox (an advisory
+/// lock: exclusive when the file is written, shared otherwise). A file the
+/// host will not let us write (permissions, read-only file system) is
+/// opened read-only with the guest's writes kept in memory, and a warning
+/// at the first one; set `read_only` to refuse such writes instead.
 pub fn open(image: &DiskImage) -> Result<Box<dyn BlockStore + Send>, Error> {
     let p = &image.path;
-    let writable = !image.read_only && !image.snapshot && image.kind != MediaKind::CdRom;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(writable)
-        .open(p)
-        .map_err(|source| Error::Io {
-            path: p.clone(),
-            source,
-        })?;
-    let len = file
-        .metadata()
-        .map_err(|source| Error::Io {
-            path: p.clone(),
-            source,
-        })?
-        .len();
+    let io = |source| Error::Io {
+        path: p.clone(),
+        source,
+    };
+    let len = crate::hostfile::regular_len(p, "disk image", u64::MAX)?;
     let bad = |why: String| Error::BadConfig(format!("{}: {why}", p.display()));
     match image.kind {
         MediaKind::Floppy if !FLOPPY_SIZES.contains(&len) => {
             return Err(bad(format!(
-            "{len} bytes is not a floppy size (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M or 2.88M)"
-        )))
+                "{len} bytes is not a floppy size (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M \
+                 or 2.88M); give a raw floppy image or attach it with --hda"
+            )))
         }
         MediaKind::HardDisk if len == 0 || len % 512 != 0 => {
             return Err(bad(format!(
-                "{len} bytes is not a whole number of 512-byte sectors"
+                "{len} bytes is not a whole number of 512-byte sectors; \
+                 pad it (truncate -s) or check it is a raw image"
             )))
         }
-        MediaKind::HardDisk if len > (1 << 41) => return Err(bad("larger than 2 TiB".into())),
+        MediaKind::HardDisk if len > (1 << 41) => {
+            return Err(bad(
+                "larger than 2 TiB, the most a disk here can hold".into()
+            ))
+        }
         MediaKind::CdRom if len == 0 || len % 2048 != 0 => {
             return Err(bad(format!(
-                "{len} bytes is not a whole number of 2048-byte CD sectors"
+                "{len} bytes is not a whole number of 2048-byte CD sectors; \
+                 give an ISO 9660 image"
             )))
         }
         _ => {}
     }
+    let mut writable = !image.read_only && !image.snapshot && image.kind != MediaKind::CdRom;
+    let mut fallback = false;
+    let file = match OpenOptions::new().read(true).write(writable).open(p) {
+        Ok(f) => f,
+        Err(e)
+            if writable
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+        {
+            writable = false;
+            fallback = true;
+            OpenOptions::new().read(true).open(p).map_err(io)?
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let locked = if writable {
+        file.try_lock()
+    } else {
+        file.try_lock_shared()
+    };
+    if let Err(e) = locked {
+        return Err(match e {
+            std::fs::TryLockError::WouldBlock => bad(
+                "already in use by another oxbox (or another program holds a lock on it); \
+                 close that one first, or give each its own copy"
+                    .into(),
+            ),
+            std::fs::TryLockError::Error(e) => io(e),
+        });
+    }
     let file = Arc::new(file);
-    Ok(if image.snapshot {
+    let name = Arc::new(p.clone());
+    Ok(if image.snapshot || fallback {
         Box::new(OverlayStore {
             base: file,
             len,
             blocks: HashMap::new(),
+            fallback: fallback.then_some(name),
         })
     } else {
         Box::new(FileStore {
             file,
             len,
             writable,
+            refused: (!writable && image.kind != MediaKind::CdRom).then_some(name),
         })
     })
 }
@@ -321,6 +378,38 @@ mod tests {
     }
 
     #[test]
+    fn an_image_in_use_is_refused() {
+        let p = temp("lock.img", &[0u8; 1024]);
+        let img = |snapshot| DiskImage {
+            path: p.clone(),
+            kind: MediaKind::HardDisk,
+            snapshot,
+            read_only: false,
+        };
+        let writer = open(&img(false)).expect("first opens");
+        for snapshot in [false, true] {
+            let e = open(&img(snapshot)).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref()
+                    .unwrap_or("")
+                    .contains("already in use by another oxbox"),
+                "{e:?}"
+            );
+        }
+        drop(writer);
+        // Readers (snapshot) share; a writer is refused while they run.
+        let a = open(&img(true)).expect("reader");
+        let b = open(&img(true)).expect("second reader");
+        assert!(open(&img(false)).is_err());
+        drop((a, b));
+        assert!(
+            open(&img(false)).is_ok(),
+            "the lock goes with the last user"
+        );
+        let _ = std::fs::remove_file(p);
+    }
+
+    #[test]
     fn bad_images_are_clear_errors() {
         let p = temp("odd.img", &[0u8; 1000]);
         let e = open(&DiskImage {
@@ -356,7 +445,7 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default()
-            .starts_with("cannot read /nonexistent.img"));
+            .starts_with("cannot open /nonexistent.img"));
         assert_eq!(guess_kind(Path::new("x.ISO"), 2048), MediaKind::CdRom);
         assert_eq!(
             guess_kind(Path::new("fd.img"), 1_474_560),

@@ -41,11 +41,14 @@
 
 mod builder;
 mod bus;
+mod capture;
 mod codec;
 mod debug;
 mod disk;
+pub mod fuzzing;
 pub mod gdb;
 mod hooks;
+mod hostfile;
 mod linux;
 mod memory;
 mod multiboot;
@@ -61,6 +64,8 @@ use oxbox_cpu::{Bus, Cpu, CpuModel, Exit};
 
 pub use builder::MachineBuilder;
 pub use bus::{Devices, PcBus};
+use capture::append_capped;
+pub use capture::CAPTURE_CAP;
 pub use debug::{Disassembly, Syntax, Unmapped, WatchError};
 pub use disk::{guess_kind, DiskImage, MediaKind};
 pub use hooks::Trace;
@@ -170,11 +175,21 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
-            Error::EmptyRom(p) => write!(f, "ROM image {} is empty", p.display()),
+            Error::Io { path, source } => write!(
+                f,
+                "cannot open {}: {source}; {}",
+                path.display(),
+                hostfile::hint(source)
+            ),
+            Error::EmptyRom(p) => write!(
+                f,
+                "ROM image {} is empty; give a BIOS or ROM image",
+                p.display()
+            ),
             Error::RomTooLarge { path, size } => write!(
                 f,
-                "ROM image {} is {size} bytes; the ROM window below 1 MiB holds at most {MAX_ROM} bytes",
+                "ROM image {} is {size} bytes; the ROM window below 1 MiB holds at most {MAX_ROM} bytes \
+                 (give a 64 or 128 KiB BIOS image)",
                 path.display()
             ),
             Error::BadConfig(s) => f.write_str(s),
@@ -188,20 +203,14 @@ impl std::error::Error for Error {}
 /// multiple of 4 KiB are padded at the front with 0xFF so the last byte
 /// still lands at 0xFFFFF.
 pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
-    if meta.len() > MAX_ROM as u64 {
+    let len = hostfile::regular_len(path, "ROM image", u64::MAX)?;
+    if len > MAX_ROM as u64 {
         return Err(Error::RomTooLarge {
             path: path.into(),
-            size: meta.len(),
+            size: len,
         });
     }
-    let data = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
+    let data = hostfile::read(path, "ROM image", MAX_ROM as u64)?;
     if data.is_empty() {
         return Err(Error::EmptyRom(path.into()));
     }
@@ -212,6 +221,18 @@ pub fn load_rom(path: &Path) -> Result<Vec<u8>, Error> {
         });
     }
     Ok(pad_rom(data))
+}
+
+/// Reads a VGA BIOS (a PCI expansion ROM image): 1 byte to [`MAX_ROM`].
+pub fn load_vga_rom(path: &Path) -> Result<Vec<u8>, Error> {
+    let data = hostfile::read(path, "VGA BIOS", MAX_ROM as u64)?;
+    if data.is_empty() {
+        return Err(Error::BadConfig(format!(
+            "VGA BIOS {} is empty; give a VGA BIOS image (e.g. /usr/share/seabios/vgabios-stdvga.bin)",
+            path.display()
+        )));
+    }
+    Ok(data)
 }
 
 /// Pads an option ROM at the end to whole pages (it is mapped from its start).
@@ -343,7 +364,12 @@ impl Machine {
         let vga_rom = pad_rom_back(std::mem::take(&mut config.vga_rom));
         let rom = pad_rom(std::mem::take(&mut config.rom));
         let (rom_hash, vga_rom_hash) = (snapfile::fnv(&rom), snapfile::fnv(&vga_rom));
-        let mem = memory::Memory::new(ram, &rom, &vga_rom);
+        let mem = memory::Memory::try_new(ram, &rom, &vga_rom).ok_or_else(|| {
+            Error::BadConfig(format!(
+                "cannot get {} MiB of guest RAM from the host; give less with -m",
+                ram >> 20
+            ))
+        })?;
         let mut bus = PcBus::new(mem, (1_000_000_000 / config.ips).max(1), config.rtc_start);
         if config.pci {
             bus.vga_rom_bar =
@@ -812,8 +838,12 @@ impl Machine {
             );
             if let Output::Capture = out {
                 match self.captured.iter_mut().find(|(p, _)| *p == port) {
-                    Some((_, v)) => v.extend_from_slice(&self.scratch),
-                    None => self.captured.push((port, self.scratch.clone())),
+                    Some((_, v)) => append_capped(v, &self.scratch),
+                    None => {
+                        let mut v = Vec::new();
+                        append_capped(&mut v, &self.scratch);
+                        self.captured.push((port, v));
+                    }
                 }
             } else if let Err(e) = write_out(out, &self.scratch) {
                 log::warn!("debug console on port {port:#x}: {e}");
@@ -835,7 +865,7 @@ impl Machine {
                 &self.scratch,
             );
             if let Output::Capture = out {
-                self.serial_captured[*com].extend_from_slice(&self.scratch);
+                append_capped(&mut self.serial_captured[*com], &self.scratch);
             } else if let Err(e) = write_out(out, &self.scratch) {
                 log::warn!("serial port COM{}: {e}", *com + 1);
             }

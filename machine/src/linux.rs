@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::hostfile;
+
 use oxbox_cpu::{Bus, Cpu, SegReg, Segment};
 
 use crate::{Error, PcBus};
@@ -55,13 +57,6 @@ pub struct LinuxBoot {
     pub cmdline: String,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })
-}
-
 fn bad(path: &Path, why: &str) -> Error {
     Error::BadConfig(format!("{}: {why}", path.display()))
 }
@@ -88,7 +83,9 @@ fn le32(b: &[u8], o: usize) -> u32 {
 
 /// Loads kernel, initrd and boot parameters into RAM and sets up the CPU.
 pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(), Error> {
-    let image = read(&boot.kernel)?;
+    // Nothing larger than RAM can be loaded: refuse it before reading it.
+    let ram = bus.mem.ram_size;
+    let image = hostfile::read(&boot.kernel, "kernel", ram as u64)?;
     let k = &boot.kernel;
     let linux = image.len() >= 0x1000
         && le16(&image, HDR_BOOT_FLAG) == 0xAA55
@@ -130,7 +127,6 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
             "truncated: no protected-mode kernel after the setup code",
         ));
     }
-    let ram = bus.mem.ram_size;
     let mem = &mut bus.mem.bytes[..ram];
     put(mem, KERNEL_ADDR, &image[pm_offset..])?;
 
@@ -165,7 +161,7 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
     zp[HDR_CMD_LINE_PTR..HDR_CMD_LINE_PTR + 4].copy_from_slice(&CMDLINE_ADDR.to_le_bytes());
 
     if let Some(path) = &boot.initrd {
-        let initrd = read(path)?;
+        let initrd = hostfile::read(path, "initrd", ram as u64)?;
         let max = le32(&image, HDR_INITRD_ADDR_MAX).min(ram as u32 - 1);
         let top = ((max as u64 + 1).min(ram as u64) as u32) & !0xFFF;
         let addr = top.checked_sub(initrd.len() as u32).map(|a| a & !0xFFF);

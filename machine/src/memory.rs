@@ -22,6 +22,27 @@ pub struct MapState {
     pub vga_rom_base: Option<u32>,
 }
 
+/// `len` zero bytes, or `None` if the allocator refuses. The pages come
+/// from the allocator already zeroed (calloc/mmap), so a large RAM costs
+/// host memory only as the guest touches it.
+fn zeroed(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size (len > 0 checked above), as
+    // `alloc_zeroed` requires.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout
+    // of `[u8; len]` (alignment 1, size len), which is what a Vec<u8> of
+    // capacity `len` deallocates with; all `len` bytes are initialised
+    // (zeroed); nothing else owns the pointer.
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
 pub struct Memory {
     /// RAM bytes, then the system ROM, then the VGA option ROM.
     pub bytes: Vec<u8>,
@@ -36,17 +57,31 @@ pub struct Memory {
 impl Memory {
     /// `ram_size` must be a multiple of 4 KiB; the ROMs multiples of 4 KiB
     /// (the caller validates user input).
+    #[cfg(test)]
     pub fn new(ram_size: usize, rom: &[u8], vga_rom: &[u8]) -> Self {
-        let mut bytes = vec![0u8; ram_size + rom.len() + vga_rom.len()];
+        match Self::try_new(ram_size, rom, vga_rom) {
+            Some(m) => m,
+            None => panic!("test memory of {ram_size} bytes"),
+        }
+    }
+
+    /// Like `new`, but `None` when the host will not give that much memory
+    /// (a large `-m` under a memory limit) instead of aborting.
+    pub fn try_new(ram_size: usize, rom: &[u8], vga_rom: &[u8]) -> Option<Self> {
+        let mut bytes = zeroed(
+            ram_size
+                .checked_add(rom.len())?
+                .checked_add(vga_rom.len())?,
+        )?;
         bytes[ram_size..ram_size + rom.len()].copy_from_slice(rom);
         bytes[ram_size + rom.len()..].copy_from_slice(vga_rom);
-        Memory {
+        Some(Memory {
             bytes,
             ram_size,
             rom_len: rom.len(),
             vga_rom_len: vga_rom.len(),
             map: MapState::default(),
-        }
+        })
     }
 
     /// Where the ROM starts below 1 MiB.
@@ -134,6 +169,16 @@ impl Memory {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn zeroed_memory_is_zero_and_refusal_is_none() {
+        let v = super::zeroed(3 << 20).unwrap_or_default();
+        assert_eq!(v.len(), 3 << 20);
+        assert!(v.iter().all(|&b| b == 0));
+        assert_eq!(super::zeroed(0), Some(Vec::new()));
+        // More than any allocator gives.
+        assert!(super::zeroed(isize::MAX as usize).is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -71,6 +71,20 @@ fn put(mem: &mut [u8], addr: u32, bytes: &[u8], what: &str) -> Result<(), Error>
     Ok(())
 }
 
+/// Zeroes `len` bytes at `addr` (a bss), without allocating: the length
+/// comes from the file and may be anything.
+fn zero(mem: &mut [u8], addr: u32, len: u32, what: &str) -> Result<(), Error> {
+    let a = addr as usize;
+    mem.get_mut(a..a + len as usize)
+        .ok_or_else(|| {
+            Error::BadConfig(format!(
+                "{what} ({len} bytes at {addr:#x}) does not fit in RAM; give more with -m"
+            ))
+        })?
+        .fill(0);
+    Ok(())
+}
+
 /// Loads the kernel's segments; returns (entry point, end of the image).
 fn load_image(image: &[u8], hdr: usize, mem: &mut [u8], path: &Path) -> Result<(u32, u32), Error> {
     let flags = le32(image, hdr + 4).unwrap_or(0);
@@ -101,8 +115,7 @@ fn load_image(image: &[u8], hdr: usize, mem: &mut [u8], path: &Path) -> Result<(
         put(mem, load_addr, bytes, "the kernel")?;
         let mut end = load_addr + len as u32;
         if bss_end > end {
-            let zeros = vec![0u8; (bss_end - end) as usize];
-            put(mem, end, &zeros, "the kernel's bss")?;
+            zero(mem, end, bss_end - end, "the kernel's bss")?;
             end = bss_end;
         }
         return Ok((entry, end));
@@ -135,8 +148,12 @@ fn load_image(image: &[u8], hdr: usize, mem: &mut [u8], path: &Path) -> Result<(
             .ok_or_else(|| bad(path, "ELF segment lies outside the file"))?;
         put(mem, paddr, data, "an ELF segment")?;
         if memsz as usize > filesz {
-            let zeros = vec![0u8; memsz as usize - filesz];
-            put(mem, paddr + filesz as u32, &zeros, "an ELF segment's bss")?;
+            zero(
+                mem,
+                paddr + filesz as u32,
+                memsz - filesz as u32,
+                "an ELF segment's bss",
+            )?;
         }
         end = end.max(paddr.saturating_add(memsz));
     }
@@ -180,10 +197,7 @@ pub fn load(
     if let Some(list) = &boot.initrd {
         for spec in list.to_string_lossy().split(',').filter(|s| !s.is_empty()) {
             let file = spec.split_whitespace().next().unwrap_or(spec);
-            let data = std::fs::read(file).map_err(|source| Error::Io {
-                path: file.into(),
-                source,
-            })?;
+            let data = crate::hostfile::read(file.as_ref(), "Multiboot module", ram as u64)?;
             let start = if flags & FLAG_PAGE_ALIGN != 0 {
                 (next + 0xFFF) & !0xFFF
             } else {
