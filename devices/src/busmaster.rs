@@ -59,7 +59,7 @@ pub trait DmaMemory {
 }
 
 /// One channel's bus-master registers and its place in the table walk.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BmChannel {
     cmd: u8,
     status: u8,
