@@ -272,7 +272,7 @@ mod tests {
         assert!(err(MachineBuilder::new().rom(rom()).memory_mib(usize::MAX)).contains("RAM size"));
         assert!(err(MachineBuilder::new().rom(vec![0; 300 << 10])).contains("ROM image"));
         assert!(
-            err(MachineBuilder::new().rom_file("/nonexistent/bios.bin")).contains("cannot read")
+            err(MachineBuilder::new().rom_file("/nonexistent/bios.bin")).contains("cannot open")
         );
         let img = DiskImage {
             path: "/nonexistent/disk.img".into(),
