@@ -277,6 +277,7 @@ impl<B: Bus> Cpu<B> {
         self.irq_shadow = u64::MAX;
         self.stop_block = false;
         self.exit = None;
+        self.hooks.inject = None;
         self.fpu = crate::x87::Fpu::new();
         self.tlb.flush();
     }

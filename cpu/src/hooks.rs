@@ -497,6 +497,8 @@ impl<B: Bus> Cpu<B> {
 
     /// The before-instruction hooks for the instruction at CS:EIP, `len`
     /// bytes long, and the exception a hook injected earlier.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hooks_before(&mut self, bus: &mut B, len: u8) -> Before {
         if self.hook_injection(bus) {
             return Before::Skip;
@@ -542,6 +544,8 @@ impl<B: Bus> Cpu<B> {
     }
 
     /// Delivers an exception a hook injected, if any, returning to EIP.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_injection(&mut self, bus: &mut B) -> bool {
         let Some((vector, code)) = self.hooks.inject.take() else {
             return false;
@@ -552,6 +556,8 @@ impl<B: Bus> Cpu<B> {
         true
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_memory(&mut self, bus: &mut B, access: MemAccess) {
         if !self.hooks.fetching {
             self.call_hooks(bus, Events::MEMORY, |h, ctx| h.memory(ctx, access));
@@ -560,6 +566,7 @@ impl<B: Bus> Cpu<B> {
 
     /// An IN while the debugger or hooks look on: watches, the hooks'
     /// value, else the device.
+    #[cold]
     #[inline(never)]
     pub(crate) fn port_in_watched(&mut self, bus: &mut B, port: u16, size: u8) -> u32 {
         self.check_port_watch(port, false);
@@ -586,6 +593,8 @@ impl<B: Bus> Cpu<B> {
         value
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_port_out(&mut self, bus: &mut B, port: u16, size: u8, value: u32) {
         let access = PortAccess {
             port,
@@ -596,6 +605,8 @@ impl<B: Bus> Cpu<B> {
         self.call_hooks(bus, Events::PORT, |h, ctx| h.port(ctx, access));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_interrupt(
         &mut self,
         bus: &mut B,
@@ -616,14 +627,20 @@ impl<B: Bus> Cpu<B> {
         self.call_hooks(bus, Events::INTERRUPT, |h, ctx| h.interrupt(ctx, event));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_cpuid(&mut self, bus: &mut B, leaf: u32, subleaf: u32, r: &mut CpuidResult) {
         self.call_hooks(bus, Events::CPUID, |h, ctx| h.cpuid(ctx, leaf, subleaf, r));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_rdmsr(&mut self, bus: &mut B, msr: u32, value: &mut Option<u64>) {
         self.call_hooks(bus, Events::MSR, |h, ctx| h.rdmsr(ctx, msr, value));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_wrmsr(&mut self, bus: &mut B, msr: u32, value: u64) -> MsrWrite {
         let mut out = MsrWrite::Default;
         self.call_hooks(bus, Events::MSR, |h, ctx| {
