@@ -603,3 +603,71 @@ fn a_memory_hook_stops_after_the_access() {
     assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
     assert_eq!(m.cpu().gpr(0) & 0xFFFF, 1);
 }
+
+#[derive(Default)]
+struct IrqLog {
+    interrupts: Vec<(InterruptEvent, u32)>,
+    outs: Vec<(u16, u32)>,
+}
+
+impl Hooks<PcBus> for IrqLog {
+    fn events(&self) -> Events {
+        Events::INTERRUPT | Events::PORT
+    }
+    fn interrupt(&mut self, ctx: &mut HookCtx<'_, PcBus>, e: InterruptEvent) {
+        self.interrupts.push((e, ctx.cpu().eip()));
+    }
+    fn port(&mut self, _ctx: &mut HookCtx<'_, PcBus>, a: PortAccess) {
+        assert!(a.write && a.size == 1);
+        self.outs.push((a.port, a.value));
+    }
+}
+
+#[test]
+fn a_timer_interrupt_reaches_the_interrupt_hook_as_external() {
+    // Real mode, org F000h: IVT[8] = F000:F039; PIC ICW1-4 (vector base 8),
+    // mask all but IRQ 0; PIT channel 0 mode 2, count 1000; sti / hlt
+    // (F036) / cli / hlt. F039: mov al,20h / out 20h,al (EOI) /
+    // mov byte [600h],1 / iret
+    let mut m = machine_with(&hex(
+        "31c08ed88ed0bc0070c706200039f0c706220000f0b011e620b008e621b004e621b001e621\
+         b0fee621b034e643b0e8e640b003e640fbf4faf4b020e620c606000601cf",
+    ));
+    let id = m.add_hooks(IrqLog::default());
+    let mut stop = m.run(100_000);
+    while stop == Stop::Yield {
+        stop = m.run(100_000);
+    }
+    assert_eq!(stop, Stop::HaltedInterruptsOff);
+    // The far jump, 24 instructions through the first hlt, the handler's
+    // four, cli and hlt.
+    assert_eq!(m.instruction_count(), 31);
+    assert_eq!(read16(&mut m, 0x600) & 0xFF, 1);
+    let h = m.take_hooks::<IrqLog>(id).unwrap();
+    // Reported before delivery: EIP is past the hlt the IRQ woke.
+    assert_eq!(
+        h.interrupts,
+        vec![(
+            InterruptEvent {
+                vector: 8,
+                kind: InterruptKind::External,
+                error_code: None
+            },
+            0xF037
+        )]
+    );
+    assert_eq!(
+        h.outs,
+        vec![
+            (0x20, 0x11),
+            (0x21, 0x08),
+            (0x21, 0x04),
+            (0x21, 0x01),
+            (0x21, 0xFE),
+            (0x43, 0x34),
+            (0x40, 0xE8),
+            (0x40, 0x03),
+            (0x20, 0x20)
+        ]
+    );
+}
