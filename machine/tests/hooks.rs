@@ -336,9 +336,9 @@ fn installing_and_removing_takes_effect_inside_cached_code() {
 }
 
 #[derive(Default)]
-struct Writes(Vec<MemAccess>);
+struct MemLog(Vec<MemAccess>);
 
-impl Hooks<PcBus> for Writes {
+impl Hooks<PcBus> for MemLog {
     fn events(&self) -> Events {
         Events::MEMORY
     }
@@ -358,9 +358,9 @@ fn memory_hooks_see_accesses_the_tlb_would_have_served() {
     // in the write TLB.
     assert_eq!(m.run(5), Stop::InstructionLimit);
     assert_eq!(read16(&mut m, 0x600), 5);
-    let id = m.add_hooks(Writes::default());
+    let id = m.add_hooks(MemLog::default());
     assert_eq!(m.run(1000), Stop::HaltedInterruptsOff);
-    let got = m.take_hooks::<Writes>(id).unwrap().0;
+    let got = m.take_hooks::<MemLog>(id).unwrap().0;
     assert_eq!(
         got,
         vec![
@@ -670,4 +670,45 @@ fn a_timer_interrupt_reaches_the_interrupt_hook_as_external() {
             (0x20, 0x20)
         ]
     );
+}
+
+#[test]
+fn memory_hooks_report_the_physical_address_under_paging() {
+    let mut m = machine_with(&[0xF4]);
+    let le = |v: u32| v.to_le_bytes();
+    // Page directory at 10000h: [0] -> table at 11000h, [1] -> 12000h.
+    m.write_physical(0x10000, &le(0x11003));
+    m.write_physical(0x10004, &le(0x12003));
+    // Linear 1000h -> physical 1000h (the code), 400000h -> 5000h.
+    m.write_physical(0x11004, &le(0x1003));
+    m.write_physical(0x12000, &le(0x5003));
+    // 32-bit, at 1000h: mov eax,10000h / mov cr3,eax / mov eax,cr0 /
+    // or eax,80000000h / mov cr0,eax / mov dword [400010h],0DEADBEEFh /
+    // inc dword [400010h] / hlt
+    m.write_physical(
+        0x1000,
+        &hex("b8000001000f22d80f20c00d000000800f22c0c70510004000efbeaddeff0510004000f4"),
+    );
+    m.cpu_mut().enter_protected_flat(0, 0xFFFF, 0x08, 0x10);
+    m.cpu_mut().set_eip(0x1000);
+    let id = m.add_hooks(MemLog::default());
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    let at = |write, value| MemAccess {
+        linear: 0x40_0010,
+        physical: 0x5010,
+        size: 4,
+        value,
+        write,
+    };
+    // The store, then INC's read and write; page-table walks are not
+    // reported.
+    assert_eq!(
+        m.take_hooks::<MemLog>(id).unwrap().0,
+        vec![
+            at(true, 0xDEAD_BEEF),
+            at(false, 0xDEAD_BEEF),
+            at(true, 0xDEAD_BEF0)
+        ]
+    );
+    assert_eq!(read32(&mut m, 0x5010), 0xDEAD_BEF0);
 }
