@@ -304,17 +304,23 @@ impl<B: Bus> HookCtx<'_, B> {
     /// Reads physical memory with no side effects: device memory and
     /// holes read as 0xFF.
     pub fn read_physical(&mut self, addr: u32, buf: &mut [u8]) {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let a = addr.wrapping_add(i as u32);
-            *b = match self.bus.map_page(a) {
-                PageMap::Direct { offset, .. } => self
-                    .bus
-                    .memory()
-                    .get(offset + (a & 0xFFF) as usize)
-                    .copied()
-                    .unwrap_or(0xFF),
-                PageMap::Mmio => 0xFF,
-            };
+        let mut done = 0;
+        while done < buf.len() {
+            let a = addr.wrapping_add(done as u32);
+            // The rest of this page, at most.
+            let n = (0x1000 - (a & 0xFFF) as usize).min(buf.len() - done);
+            let part = &mut buf[done..done + n];
+            match self.bus.map_page(a) {
+                PageMap::Direct { offset, .. } => {
+                    let start = offset + (a & 0xFFF) as usize;
+                    match self.bus.memory().get(start..start + n) {
+                        Some(src) => part.copy_from_slice(src),
+                        None => part.fill(0xFF),
+                    }
+                }
+                PageMap::Mmio => part.fill(0xFF),
+            }
+            done += n;
         }
     }
 
@@ -338,15 +344,18 @@ impl<B: Bus> HookCtx<'_, B> {
     /// Reads linear memory through the current page tables with no side
     /// effects (no accessed bits, no fault).
     pub fn read_linear(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Unmapped> {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let lin = addr.wrapping_add(i as u32);
+        let mut done = 0;
+        while done < buf.len() {
+            let lin = addr.wrapping_add(done as u32);
+            let n = (0x1000 - (lin & 0xFFF) as usize).min(buf.len() - done);
             let p = self
                 .cpu
                 .translate_debug(self.bus, lin)
                 .ok_or(Unmapped { linear: lin })?;
-            let mut one = [0u8];
-            self.read_physical(p, &mut one);
-            *b = one[0];
+            // Within a page the physical bytes are contiguous (the A20
+            // mask only touches bit 20, never inside a page).
+            self.read_physical(p, &mut buf[done..done + n]);
+            done += n;
         }
         Ok(())
     }

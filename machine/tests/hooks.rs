@@ -712,3 +712,51 @@ fn memory_hooks_report_the_physical_address_under_paging() {
     );
     assert_eq!(read32(&mut m, 0x5010), 0xDEAD_BEF0);
 }
+
+/// At `hlt`, reads linear memory across page boundaries through the context.
+#[derive(Default)]
+struct ReadAcross(Vec<Result<Vec<u8>, oxbox_machine::Unmapped>>);
+
+impl Hooks<PcBus> for ReadAcross {
+    fn events(&self) -> Events {
+        Events::INSTRUCTION
+    }
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, insn: Insn) {
+        if insn.len == 1 && ctx.cpu().cr0() & 0x8000_0000 != 0 {
+            for addr in [0x1FFE, 0x40_0FFE] {
+                let mut buf = [0u8; 4];
+                self.0
+                    .push(ctx.read_linear(addr, &mut buf).map(|()| buf.to_vec()));
+            }
+        }
+    }
+}
+
+#[test]
+fn context_reads_follow_the_page_tables_across_pages() {
+    let mut m = machine_with(&[0xF4]);
+    let le = |v: u32| v.to_le_bytes();
+    m.write_physical(0x10000, &le(0x11003));
+    m.write_physical(0x10004, &le(0x12003));
+    // Linear 1000h -> 1000h (code), 2000h -> 7000h, 400000h -> 5000h;
+    // 401000h is not present.
+    m.write_physical(0x11004, &le(0x1003));
+    m.write_physical(0x11008, &le(0x7003));
+    m.write_physical(0x12000, &le(0x5003));
+    m.write_physical(0x1FFE, &[0xAA, 0xBB]);
+    m.write_physical(0x7000, &[0xCC, 0xDD]);
+    // mov eax,10000h / mov cr3,eax / mov eax,cr0 / or eax,80000000h /
+    // mov cr0,eax / hlt
+    m.write_physical(0x1000, &hex("b8000001000f22d80f20c00d000000800f22c0f4"));
+    m.cpu_mut().enter_protected_flat(0, 0xFFFF, 0x08, 0x10);
+    m.cpu_mut().set_eip(0x1000);
+    let id = m.add_hooks(ReadAcross::default());
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    assert_eq!(
+        m.take_hooks::<ReadAcross>(id).unwrap().0,
+        vec![
+            Ok(vec![0xAA, 0xBB, 0xCC, 0xDD]),
+            Err(oxbox_machine::Unmapped { linear: 0x40_1000 })
+        ]
+    );
+}
