@@ -397,6 +397,8 @@ pub(crate) struct HookSet<B: Bus> {
     seen: Option<(u64, u32)>,
     /// A code fetch byte by byte is under way (not a data access).
     pub fetching: bool,
+    /// The hooks are out of `slots`, running.
+    running: bool,
 }
 
 impl<B: Bus> HookSet<B> {
@@ -408,11 +410,12 @@ impl<B: Bus> HookSet<B> {
             inject: None,
             seen: None,
             fetching: false,
+            running: false,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.is_empty() && !self.running
     }
 
     pub fn wants_memory(&self) -> bool {
@@ -491,12 +494,16 @@ impl<B: Bus> Cpu<B> {
         // The hooks are out of the CPU while they run, so a context can
         // borrow the CPU whole (and a hook can never reach itself).
         let mut slots = std::mem::take(&mut self.hooks.slots);
+        // A hook that sets or clears a breakpoint recomputes the slow-lane
+        // flags: the hooks must still count as installed then.
+        let running = std::mem::replace(&mut self.hooks.running, true);
         {
             let mut ctx = HookCtx { cpu: self, bus };
             for s in slots.iter_mut().filter(|s| s.events.intersects(ev)) {
                 f(&mut *s.hook, &mut ctx);
             }
         }
+        self.hooks.running = running;
         let added = std::mem::replace(&mut self.hooks.slots, slots);
         if !added.is_empty() {
             self.hooks.slots.extend(added);

@@ -760,3 +760,26 @@ fn context_reads_follow_the_page_tables_across_pages() {
         ]
     );
 }
+
+/// Clears the debugger's watches from inside a hook, every instruction.
+struct ClearsWatches(u64);
+
+impl Hooks<PcBus> for ClearsWatches {
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, _insn: Insn) {
+        self.0 += 1;
+        ctx.cpu_mut().clear_watches();
+    }
+}
+
+#[test]
+fn hooks_stay_installed_when_a_hook_changes_the_watches() {
+    // mov cx, 10 / l: inc ax / loop l / hlt
+    let mut m = machine_with(&[0xB9, 0x0A, 0x00, 0x40, 0xE2, 0xFD, 0xF4]);
+    m.cpu_mut()
+        .add_port_watch(0x80, 0x80, oxbox_machine::cpu::Access::Write);
+    let id = m.add_hooks(ClearsWatches(0));
+    assert_eq!(m.run(1000), Stop::HaltedInterruptsOff);
+    // The far jump, mov, 2 * 10, hlt: every one seen.
+    assert_eq!(m.instruction_count(), 23);
+    assert_eq!(m.hooks_mut::<ClearsWatches>(id).unwrap().0, 23);
+}
