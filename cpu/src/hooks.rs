@@ -218,6 +218,8 @@ pub trait Hooks<B: Bus>: Any {
     /// being called for it a second time); a change of CS, EIP or of the
     /// code bytes takes effect before it (the instruction is fetched
     /// again, and the hook is called for the new one if CS:EIP moved).
+    /// An instruction whose fetch faults is not reported here (its fault
+    /// reaches [`Hooks::interrupt`]).
     fn before_instruction(&mut self, _ctx: &mut HookCtx<'_, B>, _insn: Insn) {}
 
     /// After each data read or write that succeeded (memory holds the new
