@@ -277,6 +277,7 @@ impl<B: Bus> Cpu<B> {
         self.irq_shadow = u64::MAX;
         self.stop_block = false;
         self.exit = None;
+        self.hooks.inject = None;
         self.fpu = crate::x87::Fpu::new();
         self.tlb.flush();
     }
@@ -502,7 +503,7 @@ impl<B: Bus> Cpu<B> {
 
     /// Drops every decoded block and TLB entry. Call after changing guest
     /// memory behind the CPU's back (the bus's own writes go through
-    /// [`Cpu::invalidate_physical`] instead).
+    /// [`Cpu::invalidate_memory`] instead).
     pub fn flush_code_cache(&mut self) {
         self.cache.flush_all();
         self.tlb.flush();

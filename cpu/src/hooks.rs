@@ -218,6 +218,8 @@ pub trait Hooks<B: Bus>: Any {
     /// being called for it a second time); a change of CS, EIP or of the
     /// code bytes takes effect before it (the instruction is fetched
     /// again, and the hook is called for the new one if CS:EIP moved).
+    /// An instruction whose fetch faults is not reported here (its fault
+    /// reaches [`Hooks::interrupt`]).
     fn before_instruction(&mut self, _ctx: &mut HookCtx<'_, B>, _insn: Insn) {}
 
     /// After each data read or write that succeeded (memory holds the new
@@ -304,17 +306,23 @@ impl<B: Bus> HookCtx<'_, B> {
     /// Reads physical memory with no side effects: device memory and
     /// holes read as 0xFF.
     pub fn read_physical(&mut self, addr: u32, buf: &mut [u8]) {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let a = addr.wrapping_add(i as u32);
-            *b = match self.bus.map_page(a) {
-                PageMap::Direct { offset, .. } => self
-                    .bus
-                    .memory()
-                    .get(offset + (a & 0xFFF) as usize)
-                    .copied()
-                    .unwrap_or(0xFF),
-                PageMap::Mmio => 0xFF,
-            };
+        let mut done = 0;
+        while done < buf.len() {
+            let a = addr.wrapping_add(done as u32);
+            // The rest of this page, at most.
+            let n = (0x1000 - (a & 0xFFF) as usize).min(buf.len() - done);
+            let part = &mut buf[done..done + n];
+            match self.bus.map_page(a) {
+                PageMap::Direct { offset, .. } => {
+                    let start = offset + (a & 0xFFF) as usize;
+                    match self.bus.memory().get(start..start + n) {
+                        Some(src) => part.copy_from_slice(src),
+                        None => part.fill(0xFF),
+                    }
+                }
+                PageMap::Mmio => part.fill(0xFF),
+            }
+            done += n;
         }
     }
 
@@ -338,15 +346,18 @@ impl<B: Bus> HookCtx<'_, B> {
     /// Reads linear memory through the current page tables with no side
     /// effects (no accessed bits, no fault).
     pub fn read_linear(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Unmapped> {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let lin = addr.wrapping_add(i as u32);
+        let mut done = 0;
+        while done < buf.len() {
+            let lin = addr.wrapping_add(done as u32);
+            let n = (0x1000 - (lin & 0xFFF) as usize).min(buf.len() - done);
             let p = self
                 .cpu
                 .translate_debug(self.bus, lin)
                 .ok_or(Unmapped { linear: lin })?;
-            let mut one = [0u8];
-            self.read_physical(p, &mut one);
-            *b = one[0];
+            // Within a page the physical bytes are contiguous (the A20
+            // mask only touches bit 20, never inside a page).
+            self.read_physical(p, &mut buf[done..done + n]);
+            done += n;
         }
         Ok(())
     }
@@ -388,6 +399,8 @@ pub(crate) struct HookSet<B: Bus> {
     seen: Option<(u64, u32)>,
     /// A code fetch byte by byte is under way (not a data access).
     pub fetching: bool,
+    /// The hooks are out of `slots`, running.
+    running: bool,
 }
 
 impl<B: Bus> HookSet<B> {
@@ -399,11 +412,12 @@ impl<B: Bus> HookSet<B> {
             inject: None,
             seen: None,
             fetching: false,
+            running: false,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.is_empty() && !self.running
     }
 
     pub fn wants_memory(&self) -> bool {
@@ -482,12 +496,16 @@ impl<B: Bus> Cpu<B> {
         // The hooks are out of the CPU while they run, so a context can
         // borrow the CPU whole (and a hook can never reach itself).
         let mut slots = std::mem::take(&mut self.hooks.slots);
+        // A hook that sets or clears a breakpoint recomputes the slow-lane
+        // flags: the hooks must still count as installed then.
+        let running = std::mem::replace(&mut self.hooks.running, true);
         {
             let mut ctx = HookCtx { cpu: self, bus };
             for s in slots.iter_mut().filter(|s| s.events.intersects(ev)) {
                 f(&mut *s.hook, &mut ctx);
             }
         }
+        self.hooks.running = running;
         let added = std::mem::replace(&mut self.hooks.slots, slots);
         if !added.is_empty() {
             self.hooks.slots.extend(added);
@@ -497,6 +515,8 @@ impl<B: Bus> Cpu<B> {
 
     /// The before-instruction hooks for the instruction at CS:EIP, `len`
     /// bytes long, and the exception a hook injected earlier.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hooks_before(&mut self, bus: &mut B, len: u8) -> Before {
         if self.hook_injection(bus) {
             return Before::Skip;
@@ -542,6 +562,8 @@ impl<B: Bus> Cpu<B> {
     }
 
     /// Delivers an exception a hook injected, if any, returning to EIP.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_injection(&mut self, bus: &mut B) -> bool {
         let Some((vector, code)) = self.hooks.inject.take() else {
             return false;
@@ -552,6 +574,8 @@ impl<B: Bus> Cpu<B> {
         true
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_memory(&mut self, bus: &mut B, access: MemAccess) {
         if !self.hooks.fetching {
             self.call_hooks(bus, Events::MEMORY, |h, ctx| h.memory(ctx, access));
@@ -560,6 +584,7 @@ impl<B: Bus> Cpu<B> {
 
     /// An IN while the debugger or hooks look on: watches, the hooks'
     /// value, else the device.
+    #[cold]
     #[inline(never)]
     pub(crate) fn port_in_watched(&mut self, bus: &mut B, port: u16, size: u8) -> u32 {
         self.check_port_watch(port, false);
@@ -586,6 +611,8 @@ impl<B: Bus> Cpu<B> {
         value
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_port_out(&mut self, bus: &mut B, port: u16, size: u8, value: u32) {
         let access = PortAccess {
             port,
@@ -596,6 +623,8 @@ impl<B: Bus> Cpu<B> {
         self.call_hooks(bus, Events::PORT, |h, ctx| h.port(ctx, access));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_interrupt(
         &mut self,
         bus: &mut B,
@@ -616,14 +645,20 @@ impl<B: Bus> Cpu<B> {
         self.call_hooks(bus, Events::INTERRUPT, |h, ctx| h.interrupt(ctx, event));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_cpuid(&mut self, bus: &mut B, leaf: u32, subleaf: u32, r: &mut CpuidResult) {
         self.call_hooks(bus, Events::CPUID, |h, ctx| h.cpuid(ctx, leaf, subleaf, r));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_rdmsr(&mut self, bus: &mut B, msr: u32, value: &mut Option<u64>) {
         self.call_hooks(bus, Events::MSR, |h, ctx| h.rdmsr(ctx, msr, value));
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn hook_wrmsr(&mut self, bus: &mut B, msr: u32, value: u64) -> MsrWrite {
         let mut out = MsrWrite::Default;
         self.call_hooks(bus, Events::MSR, |h, ctx| {

@@ -1,10 +1,15 @@
 //! The x86 processor of oxbox.
 //!
 //! A decode-once interpreter: iced-x86 turns guest bytes into the CPU's own
-//! compact [`op::Op`]s with the handler chosen at decode time; ops are cached in
-//! blocks keyed by the host-memory offset of their first byte (see
-//! [`cache`]). The CPU reaches the rest of the PC only through the [`Bus`]
-//! trait, over which it is generic, so every bus call is static and inlined.
+//! compact ops with the handler chosen at decode time; ops are cached in
+//! blocks keyed by the host-memory offset of their first byte. The CPU
+//! reaches the rest of the PC only through the [`Bus`] trait, over which it
+//! is generic, so every bus call is static and inlined.
+//!
+//! Embedders watch and steer it with breakpoints and watchpoints
+//! ([`Cpu::add_breakpoint`], ...) and with [`Hooks`] ([`Cpu::add_hooks`]):
+//! code called before each instruction, on memory and port accesses,
+//! interrupt delivery, CPUID and MSR accesses.
 
 mod alu;
 mod bcd;

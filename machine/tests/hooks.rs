@@ -336,9 +336,9 @@ fn installing_and_removing_takes_effect_inside_cached_code() {
 }
 
 #[derive(Default)]
-struct Writes(Vec<MemAccess>);
+struct MemLog(Vec<MemAccess>);
 
-impl Hooks<PcBus> for Writes {
+impl Hooks<PcBus> for MemLog {
     fn events(&self) -> Events {
         Events::MEMORY
     }
@@ -358,9 +358,9 @@ fn memory_hooks_see_accesses_the_tlb_would_have_served() {
     // in the write TLB.
     assert_eq!(m.run(5), Stop::InstructionLimit);
     assert_eq!(read16(&mut m, 0x600), 5);
-    let id = m.add_hooks(Writes::default());
+    let id = m.add_hooks(MemLog::default());
     assert_eq!(m.run(1000), Stop::HaltedInterruptsOff);
-    let got = m.take_hooks::<Writes>(id).unwrap().0;
+    let got = m.take_hooks::<MemLog>(id).unwrap().0;
     assert_eq!(
         got,
         vec![
@@ -602,4 +602,184 @@ fn a_memory_hook_stops_after_the_access() {
     assert_eq!(read16(&mut m, 0x500), 0xBEEF);
     assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
     assert_eq!(m.cpu().gpr(0) & 0xFFFF, 1);
+}
+
+#[derive(Default)]
+struct IrqLog {
+    interrupts: Vec<(InterruptEvent, u32)>,
+    outs: Vec<(u16, u32)>,
+}
+
+impl Hooks<PcBus> for IrqLog {
+    fn events(&self) -> Events {
+        Events::INTERRUPT | Events::PORT
+    }
+    fn interrupt(&mut self, ctx: &mut HookCtx<'_, PcBus>, e: InterruptEvent) {
+        self.interrupts.push((e, ctx.cpu().eip()));
+    }
+    fn port(&mut self, _ctx: &mut HookCtx<'_, PcBus>, a: PortAccess) {
+        assert!(a.write && a.size == 1);
+        self.outs.push((a.port, a.value));
+    }
+}
+
+#[test]
+fn a_timer_interrupt_reaches_the_interrupt_hook_as_external() {
+    // Real mode, org F000h: IVT[8] = F000:F039; PIC ICW1-4 (vector base 8),
+    // mask all but IRQ 0; PIT channel 0 mode 2, count 1000; sti / hlt
+    // (F036) / cli / hlt. F039: mov al,20h / out 20h,al (EOI) /
+    // mov byte [600h],1 / iret
+    let mut m = machine_with(&hex(
+        "31c08ed88ed0bc0070c706200039f0c706220000f0b011e620b008e621b004e621b001e621\
+         b0fee621b034e643b0e8e640b003e640fbf4faf4b020e620c606000601cf",
+    ));
+    let id = m.add_hooks(IrqLog::default());
+    let mut stop = m.run(100_000);
+    while stop == Stop::Yield {
+        stop = m.run(100_000);
+    }
+    assert_eq!(stop, Stop::HaltedInterruptsOff);
+    // The far jump, 24 instructions through the first hlt, the handler's
+    // four, cli and hlt.
+    assert_eq!(m.instruction_count(), 31);
+    assert_eq!(read16(&mut m, 0x600) & 0xFF, 1);
+    let h = m.take_hooks::<IrqLog>(id).unwrap();
+    // Reported before delivery: EIP is past the hlt the IRQ woke.
+    assert_eq!(
+        h.interrupts,
+        vec![(
+            InterruptEvent {
+                vector: 8,
+                kind: InterruptKind::External,
+                error_code: None
+            },
+            0xF037
+        )]
+    );
+    assert_eq!(
+        h.outs,
+        vec![
+            (0x20, 0x11),
+            (0x21, 0x08),
+            (0x21, 0x04),
+            (0x21, 0x01),
+            (0x21, 0xFE),
+            (0x43, 0x34),
+            (0x40, 0xE8),
+            (0x40, 0x03),
+            (0x20, 0x20)
+        ]
+    );
+}
+
+#[test]
+fn memory_hooks_report_the_physical_address_under_paging() {
+    let mut m = machine_with(&[0xF4]);
+    let le = |v: u32| v.to_le_bytes();
+    // Page directory at 10000h: [0] -> table at 11000h, [1] -> 12000h.
+    m.write_physical(0x10000, &le(0x11003));
+    m.write_physical(0x10004, &le(0x12003));
+    // Linear 1000h -> physical 1000h (the code), 400000h -> 5000h.
+    m.write_physical(0x11004, &le(0x1003));
+    m.write_physical(0x12000, &le(0x5003));
+    // 32-bit, at 1000h: mov eax,10000h / mov cr3,eax / mov eax,cr0 /
+    // or eax,80000000h / mov cr0,eax / mov dword [400010h],0DEADBEEFh /
+    // inc dword [400010h] / hlt
+    m.write_physical(
+        0x1000,
+        &hex("b8000001000f22d80f20c00d000000800f22c0c70510004000efbeaddeff0510004000f4"),
+    );
+    m.cpu_mut().enter_protected_flat(0, 0xFFFF, 0x08, 0x10);
+    m.cpu_mut().set_eip(0x1000);
+    let id = m.add_hooks(MemLog::default());
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    let at = |write, value| MemAccess {
+        linear: 0x40_0010,
+        physical: 0x5010,
+        size: 4,
+        value,
+        write,
+    };
+    // The store, then INC's read and write; page-table walks are not
+    // reported.
+    assert_eq!(
+        m.take_hooks::<MemLog>(id).unwrap().0,
+        vec![
+            at(true, 0xDEAD_BEEF),
+            at(false, 0xDEAD_BEEF),
+            at(true, 0xDEAD_BEF0)
+        ]
+    );
+    assert_eq!(read32(&mut m, 0x5010), 0xDEAD_BEF0);
+}
+
+/// At `hlt`, reads linear memory across page boundaries through the context.
+#[derive(Default)]
+struct ReadAcross(Vec<Result<Vec<u8>, oxbox_machine::Unmapped>>);
+
+impl Hooks<PcBus> for ReadAcross {
+    fn events(&self) -> Events {
+        Events::INSTRUCTION
+    }
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, insn: Insn) {
+        if insn.len == 1 && ctx.cpu().cr0() & 0x8000_0000 != 0 {
+            for addr in [0x1FFE, 0x40_0FFE] {
+                let mut buf = [0u8; 4];
+                self.0
+                    .push(ctx.read_linear(addr, &mut buf).map(|()| buf.to_vec()));
+            }
+        }
+    }
+}
+
+#[test]
+fn context_reads_follow_the_page_tables_across_pages() {
+    let mut m = machine_with(&[0xF4]);
+    let le = |v: u32| v.to_le_bytes();
+    m.write_physical(0x10000, &le(0x11003));
+    m.write_physical(0x10004, &le(0x12003));
+    // Linear 1000h -> 1000h (code), 2000h -> 7000h, 400000h -> 5000h;
+    // 401000h is not present.
+    m.write_physical(0x11004, &le(0x1003));
+    m.write_physical(0x11008, &le(0x7003));
+    m.write_physical(0x12000, &le(0x5003));
+    m.write_physical(0x1FFE, &[0xAA, 0xBB]);
+    m.write_physical(0x7000, &[0xCC, 0xDD]);
+    // mov eax,10000h / mov cr3,eax / mov eax,cr0 / or eax,80000000h /
+    // mov cr0,eax / hlt
+    m.write_physical(0x1000, &hex("b8000001000f22d80f20c00d000000800f22c0f4"));
+    m.cpu_mut().enter_protected_flat(0, 0xFFFF, 0x08, 0x10);
+    m.cpu_mut().set_eip(0x1000);
+    let id = m.add_hooks(ReadAcross::default());
+    assert_eq!(m.run(100), Stop::HaltedInterruptsOff);
+    assert_eq!(
+        m.take_hooks::<ReadAcross>(id).unwrap().0,
+        vec![
+            Ok(vec![0xAA, 0xBB, 0xCC, 0xDD]),
+            Err(oxbox_machine::Unmapped { linear: 0x40_1000 })
+        ]
+    );
+}
+
+/// Clears the debugger's watches from inside a hook, every instruction.
+struct ClearsWatches(u64);
+
+impl Hooks<PcBus> for ClearsWatches {
+    fn before_instruction(&mut self, ctx: &mut HookCtx<'_, PcBus>, _insn: Insn) {
+        self.0 += 1;
+        ctx.cpu_mut().clear_watches();
+    }
+}
+
+#[test]
+fn hooks_stay_installed_when_a_hook_changes_the_watches() {
+    // mov cx, 10 / l: inc ax / loop l / hlt
+    let mut m = machine_with(&[0xB9, 0x0A, 0x00, 0x40, 0xE2, 0xFD, 0xF4]);
+    m.cpu_mut()
+        .add_port_watch(0x80, 0x80, oxbox_machine::cpu::Access::Write);
+    let id = m.add_hooks(ClearsWatches(0));
+    assert_eq!(m.run(1000), Stop::HaltedInterruptsOff);
+    // The far jump, mov, 2 * 10, hlt: every one seen.
+    assert_eq!(m.instruction_count(), 23);
+    assert_eq!(m.hooks_mut::<ClearsWatches>(id).unwrap().0, 23);
 }
