@@ -155,6 +155,16 @@ pub struct Args {
     /// port). When gdb detaches the guest runs on.
     #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_gdb_addr)]
     pub gdb: Option<SocketAddr>,
+
+    /// Write a snapshot file of the whole machine here when the run ends
+    /// (implies --headless).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+
+    /// Start from a snapshot file taken with the same guest options
+    /// (implies --headless; --max-instructions still counts from power-on).
+    #[arg(long, value_name = "FILE")]
+    pub load_snapshot: Option<PathBuf>,
 }
 
 fn parse_boot(s: &str) -> Result<String, String> {

@@ -21,6 +21,13 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         return suite::run(args);
     };
     let mut machine = Machine::new(config)?;
+    if let Some(path) = &args.load_snapshot {
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        machine
+            .load_snapshot(std::io::BufReader::new(file))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
     let (stop, elapsed) = match args.gdb {
         Some(addr) => match debug_with_gdb(&mut machine, addr, args)? {
@@ -30,6 +37,14 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         None => run_machine(&mut machine, args),
     };
     let code = report(&machine, stop, elapsed, args.stats);
+    if let Some(path) = &args.save_snapshot {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        machine
+            .snapshot()
+            .save(std::io::BufWriter::new(file))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
         machine.render(&mut frame);

@@ -17,7 +17,8 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let args = cli::Args::parse();
-    let result = if args.headless || args.gdb.is_some() || !wants_window(&args) {
+    let snapshots = args.save_snapshot.is_some() || args.load_snapshot.is_some();
+    let result = if args.headless || args.gdb.is_some() || snapshots || !wants_window(&args) {
         headless::run(&args)
     } else {
         run_window(&args)
