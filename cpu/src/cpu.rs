@@ -499,7 +499,7 @@ impl<B: Bus> Cpu<B> {
 
     /// Drops every decoded block and TLB entry. Call after changing guest
     /// memory behind the CPU's back (the bus's own writes go through
-    /// [`Cpu::invalidate_physical`] instead).
+    /// [`Cpu::invalidate_memory`] instead).
     pub fn flush_code_cache(&mut self) {
         self.cache.flush_all();
         self.tlb.flush();

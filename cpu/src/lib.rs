@@ -1,9 +1,9 @@
 //! The x86 processor of oxbox.
 //!
 //! A decode-once interpreter: iced-x86 turns guest bytes into the CPU's own
-//! compact [`op::Op`]s with the handler chosen at decode time; ops are cached in
+//! compact `op::Op`s with the handler chosen at decode time; ops are cached in
 //! blocks keyed by the host-memory offset of their first byte (see
-//! [`cache`]). The CPU reaches the rest of the PC only through the [`Bus`]
+//! `cache`). The CPU reaches the rest of the PC only through the [`Bus`]
 //! trait, over which it is generic, so every bus call is static and inlined.
 
 mod alu;
