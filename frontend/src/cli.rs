@@ -176,9 +176,33 @@ pub struct Args {
     /// With --trace: add the general registers and EFLAGS (as each instruction finds them).
     #[arg(long, requires = "trace")]
     pub trace_registers: bool,
+
+    /// Write a snapshot file of the whole machine here when the run ends
+    /// (implies --headless).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+
+    /// Start from a snapshot file taken with the same guest options
+    /// (implies --headless; --max-instructions still counts from power-on).
+    #[arg(long, value_name = "FILE")]
+    pub load_snapshot: Option<PathBuf>,
 }
 
 impl Args {
+    /// Whether the options ask for a headless run: outright, through a flag
+    /// that only makes sense without a window, or by naming no guest that
+    /// has a screen (a bare `--rom`, or nothing: the built-in ROM suite).
+    pub fn runs_headless(&self) -> bool {
+        let has_screen =
+            crate::config::has_disks(self) || self.kernel.is_some() || self.bios.is_some();
+        self.headless
+            || self.gdb.is_some()
+            || self.trace.is_some()
+            || self.save_snapshot.is_some()
+            || self.load_snapshot.is_some()
+            || !has_screen
+    }
+
     /// Whether guest time follows host time: on in the window, off headless
     /// (determinism), unless `--realtime` or `--no-realtime` says otherwise.
     pub fn realtime(&self) -> bool {
@@ -187,7 +211,7 @@ impl Args {
         } else if self.no_realtime {
             false
         } else {
-            !self.headless && self.gdb.is_none()
+            !self.runs_headless()
         }
     }
 }
@@ -251,7 +275,10 @@ mod tests {
 
     #[test]
     fn realtime_defaults_to_the_window_and_the_last_flag_wins() {
-        assert!(args(&[]).realtime());
+        assert!(args(&["--fda", "a.img"]).realtime());
+        assert!(!args(&[]).realtime());
+        assert!(!args(&["--rom", "x.rom"]).realtime());
+        assert!(!args(&["--fda", "a.img", "--trace", "-"]).realtime());
         assert!(!args(&["--headless"]).realtime());
         assert!(args(&["--headless", "--realtime"]).realtime());
         assert!(!args(&["--realtime", "--no-realtime"]).realtime());

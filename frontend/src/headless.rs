@@ -29,6 +29,13 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         return suite::run(args);
     };
     let mut machine = Machine::new(config)?;
+    if let Some(path) = &args.load_snapshot {
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        machine
+            .load_snapshot(std::io::BufReader::new(file))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     machine.set_stop_marker(args.until.as_deref().map(str::as_bytes));
     let trace = match &args.trace {
         Some(path) => Some(start_trace(&mut machine, path, args.trace_registers)?),
@@ -52,6 +59,14 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
     }
     // Writes went to the files as the guest made them; make them durable.
     machine.flush_disks()?;
+    if let Some(path) = &args.save_snapshot {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        machine
+            .snapshot()
+            .save(std::io::BufWriter::new(file))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
         machine.render(&mut frame);

@@ -20,12 +20,11 @@ fn main() -> ExitCode {
         .init();
     let args = cli::Args::parse();
     signals::install();
-    let result =
-        if args.headless || args.gdb.is_some() || args.trace.is_some() || !wants_window(&args) {
-            headless::run(&args)
-        } else {
-            run_window(&args)
-        };
+    let result = if args.runs_headless() {
+        headless::run(&args)
+    } else {
+        run_window(&args)
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -37,10 +36,6 @@ fn main() -> ExitCode {
 
 /// A guest to look at (a disk image, a kernel, firmware) opens a window
 /// unless --headless; a bare --rom test run and the built-in suite do not.
-fn wants_window(args: &cli::Args) -> bool {
-    config::has_disks(args) || args.kernel.is_some() || args.bios.is_some()
-}
-
 fn run_window(args: &cli::Args) -> Result<u8, Box<dyn std::error::Error>> {
     window::check_display()?;
     let Some(config) = config::build(args)? else {

@@ -121,6 +121,23 @@ impl Machine {
             .ok_or(Unmapped { linear })
     }
 
+    /// Reads linear memory through the current page tables, with no side
+    /// effects. A byte that does not map is reported as [`Unmapped`] (the
+    /// page fault the guest would take, as a value).
+    ///
+    /// ```
+    /// # use oxbox_machine::{MachineBuilder, Unmapped};
+    /// let mut m = MachineBuilder::new().rom(vec![0xF4; 4096]).build()?;
+    /// m.write_physical(0x2000, b"hi");
+    /// let mut buf = [0u8; 2];
+    /// m.read_linear(0x2000, &mut buf)?; // paging is off: linear = physical
+    /// assert_eq!(&buf, b"hi");
+    /// // Paging on with an empty page directory at 0x10000: nothing maps.
+    /// m.cpu_mut().set_cr3(0x10000);
+    /// m.cpu_mut().write_cr0(0x8000_0011)?;
+    /// assert_eq!(m.read_linear(0x2000, &mut buf), Err(Unmapped { linear: 0x2000 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_linear(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Unmapped> {
         for (i, b) in buf.iter_mut().enumerate() {
             let p = self.linear_to_physical(addr.wrapping_add(i as u32))?;

@@ -335,6 +335,9 @@ pub struct Snapshot {
 }
 
 impl Machine {
+    /// Builds a machine from a [`Config`] ([`MachineBuilder`] is the
+    /// step-by-step way). Every problem (bad sizes, unreadable images) is
+    /// an [`Error`].
     pub fn new(mut config: Config) -> Result<Self, Error> {
         if config.rom.len() > MAX_ROM || (config.rom.is_empty() && config.linux.is_none()) {
             return Err(Error::BadConfig(format!(
@@ -698,6 +701,18 @@ impl Machine {
     }
 
     /// Runs exactly one instruction (or stops before it at a breakpoint).
+    ///
+    /// ```
+    /// # use oxbox_machine::{MachineBuilder, Stop};
+    /// let mut rom = vec![0x90u8; 0x10000]; // NOPs
+    /// rom[0xFFF0..0xFFF5].copy_from_slice(&[0xEA, 0x00, 0x00, 0x00, 0xF0]);
+    /// let mut m = MachineBuilder::new().rom(rom).build()?;
+    /// assert_eq!(m.step(), Stop::InstructionLimit);
+    /// assert_eq!((m.cpu().eip(), m.instruction_count()), (0, 1)); // at F000:0000
+    /// m.step();
+    /// assert_eq!(m.cpu().eip(), 1);
+    /// # Ok::<(), oxbox_machine::Error>(())
+    /// ```
     pub fn step(&mut self) -> Stop {
         self.run(1)
     }

@@ -491,3 +491,47 @@ fn x87_and_sse_registers_show_the_guest_values() {
     let (outcome, _) = server.join().expect("stub thread");
     assert_eq!(outcome, GdbOutcome::Killed);
 }
+
+/// Debian's gdb itself, in batch mode: `info float` and `p $xmm1` show the
+/// guest's x87 and SSE state. Skipped when gdb is not installed.
+#[test]
+fn real_gdb_shows_the_x87_and_sse_registers() {
+    let Ok(out) = std::process::Command::new("gdb").arg("--version").output() else {
+        eprintln!("SKIPPED: gdb is not installed");
+        return;
+    };
+    assert!(out.status.success());
+    let (port, server) = start(FLOAT_PROGRAM);
+    let out = std::process::Command::new("gdb")
+        .args(["-q", "-nx", "-batch"])
+        .args(["-ex", "set architecture i386"])
+        .args(["-ex", &format!("target remote 127.0.0.1:{port}")])
+        .args(["-ex", "hbreak *0x101d", "-ex", "continue"])
+        .args([
+            "-ex",
+            "info float",
+            "-ex",
+            "p/x $xmm1.v4_int32",
+            "-ex",
+            "p $st0",
+        ])
+        .args(["-ex", "kill"])
+        .output()
+        .expect("gdb runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for want in [
+        "R7: Valid   0x3fff8000000000000000 +1",
+        "=>R6: Valid   0x4000c90fdaa22168c235 +3.14159265358979",
+        "TOP: 6",
+        "Control Word:        0x037f",
+        "Tag Word:            0x0fff",
+        "Instruction Pointer: 0x00:0x00001004",
+        "Opcode:              0xd9eb",
+        "{0x12345678, 0x0, 0x0, 0x0}",
+        "= 3.14159265358979",
+    ] {
+        assert!(text.contains(want), "`{want}` not in gdb's output:\n{text}");
+    }
+    let (outcome, _) = server.join().expect("stub thread");
+    assert_eq!(outcome, GdbOutcome::Killed);
+}
