@@ -20,7 +20,9 @@
 ;       xmm0 = mm0 = a, xmm1 = mm1 = b, EAX = low dword of b,
 ;       EDI = OUTM (random bytes; the memory destination), MXCSR,
 ;       the instruction (register forms on xmm0/xmm1, mm0/mm1, EAX;
-;       memory forms read IN1 and write OUTM),
+;       memory forms read IN1 and write OUTM, "_u" forms read and write
+;       a misaligned copy of b that crosses a 4 KiB boundary, printed
+;       afterwards as o=; the aligned-only ones log exc=0D),
 ; and prints
 ;
 ;   IIIII name[.ii] a=.. b=.. [m=MXCSR] > [x=xmm0] [q=mm0] [r=EAX]
@@ -71,6 +73,7 @@ OUTM    equ 0x3070              ; 16 bytes: memory destination
 OUTQ    equ 0x3080              ; 8 bytes: mm0 after
 ENV     equ 0x3100              ; 28 bytes: FNSTENV
 OPS     equ 0x4000              ; dword list of op entries (per section)
+UNAL    equ 0x4FF7              ; 16 bytes: misaligned operand across 4 KiB
 
 ; entry layout
 E_NAME  equ 0                   ; 12 bytes, zero padded
@@ -89,6 +92,8 @@ IO_F    equ 8                   ; EFLAGS
 IO_O    equ 16                  ; OUTM
 IN_Q    equ 32                  ; 64-bit inputs
 IN_R    equ 64                  ; print EAX as an input
+IO_U    equ 128                 ; UNAL (a copy of b before) is the memory
+                                ; operand: print it afterwards as o=
 
         INIT
         PM_INIT
@@ -200,6 +205,12 @@ one_op:
         mov edi, OUTM
         call rnd16
         call dword [cs:ebx+E_GEN]
+        mov esi, IN1
+        mov edi, UNAL
+        movsd
+        movsd
+        movsd
+        movsd
         mov ebx, [CUROP]
         ; pick the immediate
         xor eax, eax
@@ -241,6 +252,16 @@ one_op:
         mov eax, [EXC_EAX]
 .after: mov dword [EXC_RESUME], 0
         mov [RAXO], eax
+        mov ebx, [CUROP]
+        test byte [cs:ebx+E_IO], IO_U
+        jz .nou
+        mov esi, UNAL
+        mov edi, OUTM
+        movsd
+        movsd
+        movsd
+        movsd
+.nou:
         stmxcsr [MXO]
         movups [OUTX], xmm0
         movq [OUTQ], mm0
@@ -1065,6 +1086,10 @@ sec_mmx:
         MMX2 punpckldq, g_int32
         OP "punpcklbw_m", g_int8, QQ, punpcklbw mm0, [IN1]
         OP "emms", g_int8, QQ, emms
+        OP "paddb_u", g_int8, QQ|IO_U, paddb mm0, [UNAL]
+        OP "movq_su", g_int64, IN_Q|IO_O|IO_U, movq [UNAL], mm0
+        OP "movd_u", g_int32, QQ|IO_U, movd mm0, [UNAL]
+        OP "punpcklw_u", g_int16, QQ|IO_U, punpcklwd mm0, [UNAL]
         SECTION_END
 
 %macro SS2 2
@@ -1151,6 +1176,16 @@ sec_sse:
         OPI "pshufw", g_int16, QQ, 256, pshufw mm0, mm1
         OP "maskmovq", g_int8, IN_Q|IO_O, maskmovq mm0, mm1
         OP "movntq", g_int8, IN_Q|IO_O, movntq [OUTM], mm1
+        OP "movups_u", g_ps, XX|IO_U, movups xmm0, [UNAL]
+        OP "movups_su", g_ps, IO_O|IO_U, movups [UNAL], xmm1
+        OP "movaps_u", g_ps, XX|IO_U, movaps xmm0, [UNAL]
+        OP "addps_u", g_ps, XX|IO_U, addps xmm0, [UNAL]
+        OP "addss_u", g_ps, XX|IO_U, addss xmm0, [UNAL]
+        OP "comiss_u", g_ps, IO_F|IO_U, comiss xmm0, [UNAL]
+        OP "movlps_u", g_ps, XX|IO_U, movlps xmm0, [UNAL]
+        OP "movhps_su", g_ps, IO_O|IO_U, movhps [UNAL], xmm1
+        OP "cvtps2pi_u", g_ps, IO_Q|IO_U, cvtps2pi mm0, [UNAL]
+        OP "pavgb_u", g_int8, QQ|IO_U, pavgb mm0, [UNAL]
         SECTION_END
 
 sec_sse2:
@@ -1308,6 +1343,19 @@ sec_sse2:
         OP "maskmovdqu", g_int8, IO_O, maskmovdqu xmm0, xmm1
         OP "movntdq", g_int8, IO_O, movntdq [OUTM], xmm1
         OP "movnti", g_int32, IO_O, movnti [OUTM], eax
+        OP "movdqu_u", g_int8, XX|IO_U, movdqu xmm0, [UNAL]
+        OP "movdqu_su", g_int8, IO_O|IO_U, movdqu [UNAL], xmm1
+        OP "movupd_u", g_pd, XX|IO_U, movupd xmm0, [UNAL]
+        OP "addsd_u", g_pd, XX|IO_U, addsd xmm0, [UNAL]
+        OP "movsd_su", g_pd, IO_O|IO_U, movsd [UNAL], xmm1
+        OP "cvtsd2ss_u", g_pd, XX|IO_U, cvtsd2ss xmm0, [UNAL]
+        OP "paddq_u", g_int64, XX|IO_U, paddq xmm0, [UNAL]
+        OP "movq_u", g_int64, XX|IO_U, movq xmm0, [UNAL]
+        OP "movd_su", g_int32, IO_O|IO_U, movd [UNAL], xmm1
+        OP "movntdq_u", g_int8, IO_O|IO_U, movntdq [UNAL], xmm1
+        OP "cvtdq2pd_u", g_int32, XX|IO_U, cvtdq2pd xmm0, [UNAL]
+        OP "movhpd_u", g_pd, XX|IO_U, movhpd xmm0, [UNAL]
+        OP "punpckl_u", g_int8, XX|IO_U, punpcklbw xmm0, [UNAL]
         SECTION_END
 
         PM_ROM_END

@@ -35,11 +35,18 @@ from fractions import Fraction
 
 IE, DE, ZE, OE, UE, PE = 1, 2, 4, 8, 16, 32
 
+def basename(name):
+    """The instruction of an op name: no immediate, no _m/_u (memory) suffix."""
+    base = name.split(".")[0]
+    for suf in ("_m", "_u"):
+        if base.endswith(suf):
+            base = base[:-2]
+    return base
+
+
 # name -> (bits, lanes computed, uses a, signals DE)
 def shape(name):
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     table = {
         "cvtps2pi": (32, 2, False, False), "cvttps2pi": (32, 2, False, False),
         "cvtss2si": (32, 1, False, False), "cvttss2si": (32, 1, False, False),
@@ -109,9 +116,7 @@ def quiet(v, bits):
 
 def fix_lanes(name, f, xo):
     """The SDM's result lanes where QEMU's differ (tags nan, daz)."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     sh = shape(name)
     if not sh or base[:3] not in ("add", "sub", "mul", "div", "max", "min"):
         return xo, []
@@ -135,11 +140,9 @@ def fix_lanes(name, f, xo):
 
 def tiny_exact(name, f, xo, raised):
     """An exact tiny (denormal) result: UE when UE is unmasked."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     sh = shape(name)
-    if not sh or raised & (UE | IE | ZE) or base[:3] not in ("add", "sub", "mul", "div", "cvt"):
+    if not sh or raised & UE or base[:3] not in ("add", "sub", "mul", "div", "cvt"):
         return False
     bits, n, _, _ = sh
     if base in ("cvtpd2ps", "cvtsd2ss"):
@@ -180,19 +183,21 @@ def post_pe(name, f):
     """PE for an #XM after the computation (OE or UE unmasked): set where a
     lane's result rounded with an unbounded exponent is inexact (vol. 1,
     4.9.1.4-4.9.1.5); None where this model does not apply."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     sh = shape(name)
-    if not sh or base[:3] not in ("add", "sub", "mul", "div"):
+    narrow = base in ("cvtsd2ss", "cvtpd2ps")
+    if not sh or base[:3] not in ("add", "sub", "mul", "div") and not narrow:
         return None
     bits, n, _, _ = sh
-    p = 24 if bits == 32 else 53
+    p = 24 if bits == 32 or narrow else 53
     daz = int(f["m"], 16) & 0x40
     a, b = lanes(f["a"], bits), lanes(f["b"], bits)
     pe = False
     for i in range(n):
         x, y = value(a[i], bits, daz), value(b[i], bits, daz)
+        if narrow:
+            pe |= y is not None and not representable(y, p)
+            continue
         if x is None or y is None:
             continue
         op = base[:3]
@@ -225,6 +230,8 @@ def correct(line, section):
     head, ins, outs = fields(line)
     name = head[1]
     fi = dict(ins)
+    if "exc" in dict(outs):
+        return None, None               # #GP: nothing computed
     if section == "mmx":
         if name == "emms":
             return None, None
