@@ -16,7 +16,9 @@
 ; Each operation: random inputs a (IN0) and b (IN1) of the op's kind, a
 ; random MXCSR (rounding control, DAZ, FTZ, sticky flags, sometimes some
 ; exceptions unmasked; CR4.OSXMMEXCPT = 1 so those raise #XM, which is
-; caught and logged as "exc=13"), random EFLAGS status bits, then
+; caught and logged as "exc=13", except in 1/8 of the SSE/SSE2 ops, marked
+; "osx=0", where it is cleared and they raise #UD, "exc=06"), random
+; EFLAGS status bits, then
 ;       xmm0 = mm0 = a, xmm1 = mm1 = b, EAX = low dword of b,
 ;       EDI = OUTM (random bytes; the memory destination), MXCSR,
 ;       the instruction (register forms on xmm0/xmm1, mm0/mm1, EAX;
@@ -25,7 +27,7 @@
 ;       afterwards as o=; the aligned-only ones log exc=0D),
 ; and prints
 ;
-;   IIIII name[.ii] a=.. b=.. [m=MXCSR] > [x=xmm0] [q=mm0] [r=EAX]
+;   IIIII name[.ii] a=.. b=.. [r=EAX] [osx=0] [m=MXCSR] > [x=xmm0] [q=mm0] [r=EAX]
 ;         [o=OUTM] [f=EFLAGS&8D5] [m=MXCSR] [tw=x87 tag word] [exc=vector]
 ;
 ; (values hex, most significant digit first; 64-bit operands for ops on
@@ -66,6 +68,7 @@ SECT    equ 0x3024              ; 0 MMX, 1 SSE, 2 SSE2
 OPNUM   equ 0x3028              ; operation number
 SAVESP  equ 0x302C
 SAVEBP  equ 0x3030
+OSX     equ 0x3034              ; 0: CR4.OSXMMEXCPT cleared for this op
 IN0     equ 0x3040              ; 16 bytes: a
 IN1     equ 0x3050              ; 16 bytes: b
 OUTX    equ 0x3060              ; 16 bytes: xmm0 after
@@ -226,7 +229,17 @@ one_op:
         jne .nofinit
         fninit
 .nofinit:
-        movups xmm0, [IN0]
+        mov dword [OSX], 1
+        cmp dword [SECT], 0
+        je .osx
+        call rnd
+        test al, 0x70
+        jnz .osx
+        mov dword [OSX], 0      ; 1/8 of the SSE ops: #UD instead of #XM
+        mov eax, cr4
+        and eax, ~0x400
+        mov cr4, eax
+.osx:   movups xmm0, [IN0]
         movups xmm1, [IN1]
         movq mm0, [IN0]
         movq mm1, [IN1]
@@ -252,6 +265,9 @@ one_op:
         mov eax, [EXC_EAX]
 .after: mov dword [EXC_RESUME], 0
         mov [RAXO], eax
+        mov eax, cr4
+        or eax, 0x400
+        mov cr4, eax
         mov ebx, [CUROP]
         test byte [cs:ebx+E_IO], IO_U
         jz .nou
@@ -310,7 +326,11 @@ one_op:
         call field
 .nor:   cmp dword [SECT], 0
         je .nomx
-        mov esi, str_m
+        cmp dword [OSX], 0
+        jne .osx1
+        mov esi, str_osx
+        call puts32
+.osx1:  mov esi, str_m
         mov edx, MX
         mov ecx, 4
         call field
@@ -382,6 +402,7 @@ str_q:  db " q=", 0
 str_o:  db " o=", 0
 str_f:  db " f=", 0
 str_tw: db " tw=", 0
+str_osx: db " osx=0", 0
 str_exc: db " exc=", 0
 
 ; field: print the string at CS:ESI, then the ECX bytes at EDX (highest
@@ -919,6 +940,23 @@ g_sh:   call g_int
 .set2:  mov [IN1], eax
         ret
 
+; g_mx: b = a random MXCSR image, sometimes with a reserved bit (#GP).
+g_mx:   mov edi, IN0
+        call rnd16
+        mov edi, IN1
+        call rnd16
+        and dword [IN1], 0xFFFF
+        call rnd
+        test al, 3
+        jnz .ok
+        mov ecx, 16
+        call rndn
+        add ecx, eax
+        mov eax, 1
+        shl eax, cl
+        or [IN1], eax
+.ok:    ret
+
 c32:    dd 0x7F7FFFFF, 0x00800000, 0x00000001, 0x007FFFFF, 0x3F800000
         dd 0x4F000000, 0x4EFFFFFF, 0xCF000000, 0xCF000001, 0x3F000000
         dd 0x3FC00000, 0x40200000, 0x4B800001, 0x00400000, 0x5F000000
@@ -1162,6 +1200,7 @@ sec_sse:
         SS2 unpcklps, g_ps
         OP "movntps", g_ps, IO_O, movntps [OUTM], xmm1
         OP "stmxcsr", g_ps, IO_O, stmxcsr [OUTM]
+        OP "ldmxcsr", g_mx, 0, ldmxcsr [IN1]
         MMX2 pavgb, g_int8
         MMX2 pavgw, g_int16
         OPI "pextrw", g_int16, IN_Q|IO_R, 8, pextrw eax, mm1

@@ -9,7 +9,8 @@
  * Only the floating-point arithmetic, compares, COMIS/UCOMIS and
  * conversions are replayed (the lines of other instructions are skipped);
  * an unmasked exception is caught through SIGFPE and printed as "exc=13"
- * with the registers and MXCSR the fault left.
+ * (or "exc=06" on lines marked osx=0, where CR4.OSXMMEXCPT = 0 makes it
+ * #UD) with the registers and MXCSR the fault left.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -142,7 +143,7 @@ int main(void)
 	while (fgets(line, sizeof line, stdin)) {
 		char num[16], name[32], *tok, *save;
 		const struct op *op = NULL;
-		int have = 0;
+		int have = 0, osx = 1;
 		line[strcspn(line, "\n")] = 0;
 		if (sscanf(line, "%15s %31s", num, name) != 2 || strlen(num) != 5)
 			continue;
@@ -159,6 +160,8 @@ int main(void)
 				have |= !unhex(tok + 2, S.a, 16);
 			else if (!strncmp(tok, "b=", 2))
 				have |= !unhex(tok + 2, S.b, 16) << 1;
+			else if (!strcmp(tok, "osx=0"))
+				osx = 0;
 			else if (!strncmp(tok, "m=", 2))
 				have |= (sscanf(tok + 2, "%x", &S.mx) == 1) << 2;
 		}
@@ -175,6 +178,8 @@ int main(void)
 		hex("b", S.b, 16);
 		if (!strncmp(name, "cvtsi2s", 7) && !strstr(name, "_m"))
 			hex("r", &S.eax, 4);
+		if (!osx)
+			printf(" osx=0");
 		hex("m", &S.mx, 4);
 		printf(" >");
 		if (op->io & X)
@@ -189,7 +194,7 @@ int main(void)
 		}
 		hex("m", &S.mxo, 4);
 		if (faulted)
-			printf(" exc=13");
+			printf(" exc=%s", osx ? "13" : "06");
 		printf("\n");
 	}
 	return 0;

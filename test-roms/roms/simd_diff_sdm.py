@@ -23,6 +23,11 @@ Tags:
   pe   With OE or UE unmasked, PE reports whether the result rounded with an
        unbounded exponent is inexact (vol. 1, 4.9.1.4-4.9.1.5); QEMU reports
        the inexactness of the masked (infinite, denormal or flushed) result.
+       With CR4.OSXMMEXCPT = 0 (lines with osx=0) the exception is #UD
+       instead (vol. 3, interrupt 6 and interrupt 19).
+  ldmxcsr  LDMXCSR with a reserved bit (31:16, MXCSR_MASK = FFFFh) set
+       raises #GP(0) and leaves MXCSR alone (vol. 2, LDMXCSR; vol. 1,
+       11.6.6); QEMU 7.2 loads it.
   nan  With a NaN source, ADD/SUB/MUL/DIV return the first source operand if
        it is a NaN (quieted), else the second (vol. 1, table 4-7); QEMU
        picks between two NaNs by the x87 rules.
@@ -232,6 +237,11 @@ def correct(line, section):
     fi = dict(ins)
     if "exc" in dict(outs):
         return None, None               # #GP: nothing computed
+    if name == "ldmxcsr":
+        if int(fi["b"][-8:], 16) >> 16 == 0:
+            return None, None
+        outs = [(k, fi["m"] if k == "m" else v) for k, v in outs] + [("exc", "0D")]
+        return "ldmxcsr", fmt(head, ins, outs)
     if section == "mmx":
         if name == "emms":
             return None, None
@@ -284,7 +294,7 @@ def correct(line, section):
             elif k == "m":
                 v = "%08X" % (mx_in | flags)
             new.append((k, v))
-        new.append(("exc", "13"))
+        new.append(("exc", "06" if fi.get("osx") == "0" else "13"))
         outs = new
     elif tags:
         outs = [(k, "%08X" % (mx_in | raised) if k == "m" else v) for k, v in outs]
