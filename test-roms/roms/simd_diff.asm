@@ -1165,6 +1165,7 @@ sec_sse:
         OP "maxps_m", g_ps, XX, maxps xmm0, [IN1]
         OPI "cmpps", g_ps, XX, 8, cmpps xmm0, xmm1
         OPI "cmpss", g_ps, XX, 8, cmpss xmm0, xmm1
+        OPI "cmpps_w", g_ps, XX, 256, cmpps xmm0, xmm1
         OP "comiss", g_ps, IO_F, comiss xmm0, xmm1
         OP "ucomiss", g_ps, IO_F, ucomiss xmm0, xmm1
         OP "comiss_m", g_ps, IO_F, comiss xmm0, [IN1]
@@ -1203,8 +1204,8 @@ sec_sse:
         OP "ldmxcsr", g_mx, 0, ldmxcsr [IN1]
         MMX2 pavgb, g_int8
         MMX2 pavgw, g_int16
-        OPI "pextrw", g_int16, IN_Q|IO_R, 8, pextrw eax, mm1
-        OPI "pinsrw", g_int16, QQ|IN_R, 8, pinsrw mm0, eax
+        OPI "pextrw", g_int16, IN_Q|IO_R, 256, pextrw eax, mm1
+        OPI "pinsrw", g_int16, QQ|IN_R, 256, pinsrw mm0, eax
         MMX2 pmaxsw, g_int16
         MMX2 pmaxub, g_int8
         MMX2 pminsw, g_int16
@@ -1248,6 +1249,7 @@ sec_sse2:
         OP "sqrtsd_m", g_pd, XX, sqrtsd xmm0, [IN1]
         OPI "cmppd", g_pd, XX, 8, cmppd xmm0, xmm1
         OPI "cmpsd", g_pd, XX, 8, cmpsd xmm0, xmm1
+        OPI "cmpsd_w", g_pd, XX, 256, cmpsd xmm0, xmm1
         OP "comisd", g_pd, IO_F, comisd xmm0, xmm1
         OP "ucomisd", g_pd, IO_F, ucomisd xmm0, xmm1
         OP "ucomisd_m", g_pd, IO_F, ucomisd xmm0, [IN1]
@@ -1325,8 +1327,8 @@ sec_sse2:
         SS2 pcmpgtb, g_int8
         SS2 pcmpgtw, g_int16
         SS2 pcmpgtd, g_int32
-        OPI "pextrw_x", g_int16, IO_R, 8, pextrw eax, xmm1
-        OPI "pinsrw_x", g_int16, XX|IN_R, 8, pinsrw xmm0, eax
+        OPI "pextrw_x", g_int16, IO_R, 256, pextrw eax, xmm1
+        OPI "pinsrw_x", g_int16, XX|IN_R, 256, pinsrw xmm0, eax
         SS2 pmaddwd, g_int16
         SS2 pmaxsw, g_int16
         SS2 pmaxub, g_int8

@@ -41,9 +41,10 @@ from fractions import Fraction
 IE, DE, ZE, OE, UE, PE = 1, 2, 4, 8, 16, 32
 
 def basename(name):
-    """The instruction of an op name: no immediate, no _m/_u (memory) suffix."""
+    """The instruction of an op name: no immediate, no _m/_u (memory) or
+    _w (any immediate) suffix."""
     base = name.split(".")[0]
-    for suf in ("_m", "_u"):
+    for suf in ("_m", "_u", "_w"):
         if base.endswith(suf):
             base = base[:-2]
     return base
@@ -185,32 +186,51 @@ def representable(r, p):
 
 
 def post_pe(name, f):
-    """PE for an #XM after the computation (OE or UE unmasked): set where a
-    lane's result rounded with an unbounded exponent is inexact (vol. 1,
-    4.9.1.4-4.9.1.5); None where this model does not apply."""
+    """PE for an #XM after the computation (OE or UE unmasked): a lane whose
+    result overflows or underflows with that exception unmasked reports
+    whether the result rounded with an unbounded exponent is inexact (vol.
+    1, 4.9.1.4-4.9.1.5); with it masked, the masked response's inexactness
+    (an infinity or a flush to zero always, a denormal when bits are lost);
+    other lanes their ordinary inexactness.  None where this model does not
+    apply."""
     base = basename(name)
     sh = shape(name)
     narrow = base in ("cvtsd2ss", "cvtpd2ps")
     if not sh or base[:3] not in ("add", "sub", "mul", "div") and not narrow:
         return None
     bits, n, _, _ = sh
-    p = 24 if bits == 32 or narrow else 53
-    daz = int(f["m"], 16) & 0x40
+    out_bits = 32 if bits == 32 or narrow else 64
+    p, emin, emax = (24, -126, 127) if out_bits == 32 else (53, -1022, 1023)
+    mx = int(f["m"], 16)
+    daz, ftz = mx & 0x40, mx & 0x8000
+    masked = mx >> 7
     a, b = lanes(f["a"], bits), lanes(f["b"], bits)
     pe = False
     for i in range(n):
         x, y = value(a[i], bits, daz), value(b[i], bits, daz)
         if narrow:
-            pe |= y is not None and not representable(y, p)
-            continue
-        if x is None or y is None:
-            continue
-        op = base[:3]
-        if op == "div" and y == 0:
-            continue
-        r = {"add": lambda: x + y, "sub": lambda: x - y,
-             "mul": lambda: x * y, "div": lambda: x / y}[op]()
-        pe |= not representable(r, p)
+            if y is None:
+                continue
+            r = y
+        else:
+            if x is None or y is None:
+                continue
+            op = base[:3]
+            if op == "div" and y == 0:
+                continue
+            r = {"add": lambda: x + y, "sub": lambda: x - y,
+                 "mul": lambda: x * y, "div": lambda: x / y}[op]()
+        exact = representable(r, p)
+        if r != 0 and abs(r) < Fraction(2) ** emin and masked & UE:
+            if ftz:
+                pe = True
+            else:
+                q = r * Fraction(2) ** (p - 1 - emin)
+                pe |= q.denominator != 1
+        elif abs(r) >= Fraction(2) ** (emax + 1) and masked & OE:
+            pe = True
+        else:
+            pe |= not exact
     return pe
 
 
