@@ -1050,6 +1050,16 @@ shimm:  db 0, 1, 2, 7, 8, 15, 16, 31, 32, 63, 64, 255
         times 32 db 0
 %endmacro
 
+; byte-masked stores through a misaligned, page-crossing DS:EDI
+%macro MASKQ_U 0
+        mov edi, UNAL
+        maskmovq mm0, mm1
+%endmacro
+%macro MASKDQ_U 0
+        mov edi, UNAL
+        maskmovdqu xmm0, xmm1
+%endmacro
+
 QQ      equ IO_Q|IN_Q           ; MMX op: mm0 out, 64-bit inputs
 XX      equ IO_X                ; XMM op
 
@@ -1226,6 +1236,7 @@ sec_sse:
         OP "movhps_su", g_ps, IO_O|IO_U, movhps [UNAL], xmm1
         OP "cvtps2pi_u", g_ps, IO_Q|IO_U, cvtps2pi mm0, [UNAL]
         OP "pavgb_u", g_int8, QQ|IO_U, pavgb mm0, [UNAL]
+        OP "maskmovq_u", g_int8, IN_Q|IO_O|IO_U, MASKQ_U
         SECTION_END
 
 sec_sse2:
@@ -1397,6 +1408,7 @@ sec_sse2:
         OP "cvtdq2pd_u", g_int32, XX|IO_U, cvtdq2pd xmm0, [UNAL]
         OP "movhpd_u", g_pd, XX|IO_U, movhpd xmm0, [UNAL]
         OP "punpckl_u", g_int8, XX|IO_U, punpcklbw xmm0, [UNAL]
+        OP "maskmovdq_u", g_int8, IO_O|IO_U, MASKDQ_U
         SECTION_END
 
         PM_ROM_END
