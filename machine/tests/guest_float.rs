@@ -42,6 +42,20 @@
 //! With every operation rounded straight to double (no x87) the sum would be
 //! 1.6449240668982423 (3 ulps away); the other printed values are the same
 //! in both models. glibc's printf (static in busybox) converts exactly.
+//!
+//! A second program checks the ends of the double range, each value again
+//! derived with `op` above: 1/3 (`%.15f` 0.333333333333333, `%.17g`
+//! 0.33333333333333331), 0.1+0.2 = 0.30000000000000004, 2^-1074 =
+//! 4.9406564584124654e-324 reached by 1074 halvings (exact on the x87) and
+//! half of it, a tie that the store to double rounds to even, 0;
+//! 1.5 * 2^1023 = 1.3482698511467369e+308 and 2^1025, finite on the x87
+//! but infinite once stored (`inf`, `-inf`); 1e300*1e8 = 1e+308,
+//! 1/3e300 = 3.333333333333333e-301, 1e22+1 = 1e+22.
+//!
+//! QEMU 7.2 (`qemu-system-i386 -kernel vmlinuz-686 -initrd
+//! initramfs.cpio.gz` with the same command line, the same text typed on
+//! its serial port) prints exactly these lines too, and the same "Math
+//! support is not compiled in" for atan2.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -55,7 +69,7 @@ fn guests() -> PathBuf {
 
 /// What is typed at the guest shell. The marker is printed by `echo
 /// FLOAT-$((6*7))` so that the echo of the typed line does not contain it.
-const COMMAND: &[u8] = br#"awk 'BEGIN{printf "atan2 %.15f\n", atan2(1,1)*4}'; awk 'BEGIN{for(k=11;k>=0;k--){t=4/(8*k+1)-2/(8*k+4)-1/(8*k+5)-1/(8*k+6);p=p/16+t};printf "bbp %.15f\n",p;for(i=1;i<=100000;i++)s+=1/(i*i);printf "basel %.12f %.17g\n",s,s;y=1;for(n=0;n<6;n++)y=(y+2/y)/2;printf "newton %.15f\n",y}'; echo FLOAT-$((6*7))
+const COMMAND: &[u8] = br#"awk 'BEGIN{printf "atan2 %.15f\n", atan2(1,1)*4}'; awk 'BEGIN{for(k=11;k>=0;k--){t=4/(8*k+1)-2/(8*k+4)-1/(8*k+5)-1/(8*k+6);p=p/16+t};printf "bbp %.15f\n",p;for(i=1;i<=100000;i++)s+=1/(i*i);printf "basel %.12f %.17g\n",s,s;y=1;for(n=0;n<6;n++)y=(y+2/y)/2;printf "newton %.15f\n",y}'; awk 'BEGIN{printf "third %.15f %.17g\n",1/3,1/3;printf "tenth %.17g\n",0.1+0.2;x=1;for(i=0;i<1074;i++)x/=2;printf "tiny %.17g %.17g\n",x,x/2;y=1;for(i=0;i<1023;i++)y*=2;printf "big %.17g %g %g\n",y*1.5,y*4,-y*4;printf "exp %.17g %.17g %.17g\n",1e300*1e8,1/3e300,1e22+1}'; echo FLOAT-$((6*7))
 "#;
 
 const NO_MATH: &str = "awk: cmd. line:1: Math support is not compiled in";
@@ -117,6 +131,11 @@ fn busybox_awk_floating_point_in_the_linux_guest() {
         "bbp 3.141592653589793",
         "basel 1.644924066898 1.644924066898243",
         "newton 1.414213562373095",
+        "third 0.333333333333333 0.33333333333333331",
+        "tenth 0.30000000000000004",
+        "tiny 4.9406564584124654e-324 0",
+        "big 1.3482698511467369e+308 inf -inf",
+        "exp 1e+308 3.333333333333333e-301 1e+22",
     ] {
         assert!(
             lines.contains(&want),

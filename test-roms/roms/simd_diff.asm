@@ -16,14 +16,18 @@
 ; Each operation: random inputs a (IN0) and b (IN1) of the op's kind, a
 ; random MXCSR (rounding control, DAZ, FTZ, sticky flags, sometimes some
 ; exceptions unmasked; CR4.OSXMMEXCPT = 1 so those raise #XM, which is
-; caught and logged as "exc=13"), random EFLAGS status bits, then
+; caught and logged as "exc=13", except in 1/8 of the SSE/SSE2 ops, marked
+; "osx=0", where it is cleared and they raise #UD, "exc=06"), random
+; EFLAGS status bits, then
 ;       xmm0 = mm0 = a, xmm1 = mm1 = b, EAX = low dword of b,
 ;       EDI = OUTM (random bytes; the memory destination), MXCSR,
 ;       the instruction (register forms on xmm0/xmm1, mm0/mm1, EAX;
-;       memory forms read IN1 and write OUTM),
+;       memory forms read IN1 and write OUTM, "_u" forms read and write
+;       a misaligned copy of b that crosses a 4 KiB boundary, printed
+;       afterwards as o=; the aligned-only ones log exc=0D),
 ; and prints
 ;
-;   IIIII name[.ii] a=.. b=.. [m=MXCSR] > [x=xmm0] [q=mm0] [r=EAX]
+;   IIIII name[.ii] a=.. b=.. [r=EAX] [osx=0] [m=MXCSR] > [x=xmm0] [q=mm0] [r=EAX]
 ;         [o=OUTM] [f=EFLAGS&8D5] [m=MXCSR] [tw=x87 tag word] [exc=vector]
 ;
 ; (values hex, most significant digit first; 64-bit operands for ops on
@@ -64,6 +68,7 @@ SECT    equ 0x3024              ; 0 MMX, 1 SSE, 2 SSE2
 OPNUM   equ 0x3028              ; operation number
 SAVESP  equ 0x302C
 SAVEBP  equ 0x3030
+OSX     equ 0x3034              ; 0: CR4.OSXMMEXCPT cleared for this op
 IN0     equ 0x3040              ; 16 bytes: a
 IN1     equ 0x3050              ; 16 bytes: b
 OUTX    equ 0x3060              ; 16 bytes: xmm0 after
@@ -71,6 +76,7 @@ OUTM    equ 0x3070              ; 16 bytes: memory destination
 OUTQ    equ 0x3080              ; 8 bytes: mm0 after
 ENV     equ 0x3100              ; 28 bytes: FNSTENV
 OPS     equ 0x4000              ; dword list of op entries (per section)
+UNAL    equ 0x4FF7              ; 16 bytes: misaligned operand across 4 KiB
 
 ; entry layout
 E_NAME  equ 0                   ; 12 bytes, zero padded
@@ -89,6 +95,8 @@ IO_F    equ 8                   ; EFLAGS
 IO_O    equ 16                  ; OUTM
 IN_Q    equ 32                  ; 64-bit inputs
 IN_R    equ 64                  ; print EAX as an input
+IO_U    equ 128                 ; UNAL (a copy of b before) is the memory
+                                ; operand: print it afterwards as o=
 
         INIT
         PM_INIT
@@ -200,6 +208,12 @@ one_op:
         mov edi, OUTM
         call rnd16
         call dword [cs:ebx+E_GEN]
+        mov esi, IN1
+        mov edi, UNAL
+        movsd
+        movsd
+        movsd
+        movsd
         mov ebx, [CUROP]
         ; pick the immediate
         xor eax, eax
@@ -215,7 +229,17 @@ one_op:
         jne .nofinit
         fninit
 .nofinit:
-        movups xmm0, [IN0]
+        mov dword [OSX], 1
+        cmp dword [SECT], 0
+        je .osx
+        call rnd
+        test al, 0x70
+        jnz .osx
+        mov dword [OSX], 0      ; 1/8 of the SSE ops: #UD instead of #XM
+        mov eax, cr4
+        and eax, ~0x400
+        mov cr4, eax
+.osx:   movups xmm0, [IN0]
         movups xmm1, [IN1]
         movq mm0, [IN0]
         movq mm1, [IN1]
@@ -241,6 +265,19 @@ one_op:
         mov eax, [EXC_EAX]
 .after: mov dword [EXC_RESUME], 0
         mov [RAXO], eax
+        mov eax, cr4
+        or eax, 0x400
+        mov cr4, eax
+        mov ebx, [CUROP]
+        test byte [cs:ebx+E_IO], IO_U
+        jz .nou
+        mov esi, UNAL
+        mov edi, OUTM
+        movsd
+        movsd
+        movsd
+        movsd
+.nou:
         stmxcsr [MXO]
         movups [OUTX], xmm0
         movq [OUTQ], mm0
@@ -289,7 +326,11 @@ one_op:
         call field
 .nor:   cmp dword [SECT], 0
         je .nomx
-        mov esi, str_m
+        cmp dword [OSX], 0
+        jne .osx1
+        mov esi, str_osx
+        call puts32
+.osx1:  mov esi, str_m
         mov edx, MX
         mov ecx, 4
         call field
@@ -361,6 +402,7 @@ str_q:  db " q=", 0
 str_o:  db " o=", 0
 str_f:  db " f=", 0
 str_tw: db " tw=", 0
+str_osx: db " osx=0", 0
 str_exc: db " exc=", 0
 
 ; field: print the string at CS:ESI, then the ECX bytes at EDX (highest
@@ -898,6 +940,23 @@ g_sh:   call g_int
 .set2:  mov [IN1], eax
         ret
 
+; g_mx: b = a random MXCSR image, sometimes with a reserved bit (#GP).
+g_mx:   mov edi, IN0
+        call rnd16
+        mov edi, IN1
+        call rnd16
+        and dword [IN1], 0xFFFF
+        call rnd
+        test al, 3
+        jnz .ok
+        mov ecx, 16
+        call rndn
+        add ecx, eax
+        mov eax, 1
+        shl eax, cl
+        or [IN1], eax
+.ok:    ret
+
 c32:    dd 0x7F7FFFFF, 0x00800000, 0x00000001, 0x007FFFFF, 0x3F800000
         dd 0x4F000000, 0x4EFFFFFF, 0xCF000000, 0xCF000001, 0x3F000000
         dd 0x3FC00000, 0x40200000, 0x4B800001, 0x00400000, 0x5F000000
@@ -991,6 +1050,16 @@ shimm:  db 0, 1, 2, 7, 8, 15, 16, 31, 32, 63, 64, 255
         times 32 db 0
 %endmacro
 
+; byte-masked stores through a misaligned, page-crossing DS:EDI
+%macro MASKQ_U 0
+        mov edi, UNAL
+        maskmovq mm0, mm1
+%endmacro
+%macro MASKDQ_U 0
+        mov edi, UNAL
+        maskmovdqu xmm0, xmm1
+%endmacro
+
 QQ      equ IO_Q|IN_Q           ; MMX op: mm0 out, 64-bit inputs
 XX      equ IO_X                ; XMM op
 
@@ -1065,6 +1134,10 @@ sec_mmx:
         MMX2 punpckldq, g_int32
         OP "punpcklbw_m", g_int8, QQ, punpcklbw mm0, [IN1]
         OP "emms", g_int8, QQ, emms
+        OP "paddb_u", g_int8, QQ|IO_U, paddb mm0, [UNAL]
+        OP "movq_su", g_int64, IN_Q|IO_O|IO_U, movq [UNAL], mm0
+        OP "movd_u", g_int32, QQ|IO_U, movd mm0, [UNAL]
+        OP "punpcklw_u", g_int16, QQ|IO_U, punpcklwd mm0, [UNAL]
         SECTION_END
 
 %macro SS2 2
@@ -1102,6 +1175,7 @@ sec_sse:
         OP "maxps_m", g_ps, XX, maxps xmm0, [IN1]
         OPI "cmpps", g_ps, XX, 8, cmpps xmm0, xmm1
         OPI "cmpss", g_ps, XX, 8, cmpss xmm0, xmm1
+        OPI "cmpps_w", g_ps, XX, 256, cmpps xmm0, xmm1
         OP "comiss", g_ps, IO_F, comiss xmm0, xmm1
         OP "ucomiss", g_ps, IO_F, ucomiss xmm0, xmm1
         OP "comiss_m", g_ps, IO_F, comiss xmm0, [IN1]
@@ -1137,10 +1211,11 @@ sec_sse:
         SS2 unpcklps, g_ps
         OP "movntps", g_ps, IO_O, movntps [OUTM], xmm1
         OP "stmxcsr", g_ps, IO_O, stmxcsr [OUTM]
+        OP "ldmxcsr", g_mx, 0, ldmxcsr [IN1]
         MMX2 pavgb, g_int8
         MMX2 pavgw, g_int16
-        OPI "pextrw", g_int16, IN_Q|IO_R, 8, pextrw eax, mm1
-        OPI "pinsrw", g_int16, QQ|IN_R, 8, pinsrw mm0, eax
+        OPI "pextrw", g_int16, IN_Q|IO_R, 256, pextrw eax, mm1
+        OPI "pinsrw", g_int16, QQ|IN_R, 256, pinsrw mm0, eax
         MMX2 pmaxsw, g_int16
         MMX2 pmaxub, g_int8
         MMX2 pminsw, g_int16
@@ -1151,6 +1226,17 @@ sec_sse:
         OPI "pshufw", g_int16, QQ, 256, pshufw mm0, mm1
         OP "maskmovq", g_int8, IN_Q|IO_O, maskmovq mm0, mm1
         OP "movntq", g_int8, IN_Q|IO_O, movntq [OUTM], mm1
+        OP "movups_u", g_ps, XX|IO_U, movups xmm0, [UNAL]
+        OP "movups_su", g_ps, IO_O|IO_U, movups [UNAL], xmm1
+        OP "movaps_u", g_ps, XX|IO_U, movaps xmm0, [UNAL]
+        OP "addps_u", g_ps, XX|IO_U, addps xmm0, [UNAL]
+        OP "addss_u", g_ps, XX|IO_U, addss xmm0, [UNAL]
+        OP "comiss_u", g_ps, IO_F|IO_U, comiss xmm0, [UNAL]
+        OP "movlps_u", g_ps, XX|IO_U, movlps xmm0, [UNAL]
+        OP "movhps_su", g_ps, IO_O|IO_U, movhps [UNAL], xmm1
+        OP "cvtps2pi_u", g_ps, IO_Q|IO_U, cvtps2pi mm0, [UNAL]
+        OP "pavgb_u", g_int8, QQ|IO_U, pavgb mm0, [UNAL]
+        OP "maskmovq_u", g_int8, IN_Q|IO_O|IO_U, MASKQ_U
         SECTION_END
 
 sec_sse2:
@@ -1174,6 +1260,7 @@ sec_sse2:
         OP "sqrtsd_m", g_pd, XX, sqrtsd xmm0, [IN1]
         OPI "cmppd", g_pd, XX, 8, cmppd xmm0, xmm1
         OPI "cmpsd", g_pd, XX, 8, cmpsd xmm0, xmm1
+        OPI "cmpsd_w", g_pd, XX, 256, cmpsd xmm0, xmm1
         OP "comisd", g_pd, IO_F, comisd xmm0, xmm1
         OP "ucomisd", g_pd, IO_F, ucomisd xmm0, xmm1
         OP "ucomisd_m", g_pd, IO_F, ucomisd xmm0, [IN1]
@@ -1251,8 +1338,8 @@ sec_sse2:
         SS2 pcmpgtb, g_int8
         SS2 pcmpgtw, g_int16
         SS2 pcmpgtd, g_int32
-        OPI "pextrw_x", g_int16, IO_R, 8, pextrw eax, xmm1
-        OPI "pinsrw_x", g_int16, XX|IN_R, 8, pinsrw xmm0, eax
+        OPI "pextrw_x", g_int16, IO_R, 256, pextrw eax, xmm1
+        OPI "pinsrw_x", g_int16, XX|IN_R, 256, pinsrw xmm0, eax
         SS2 pmaddwd, g_int16
         SS2 pmaxsw, g_int16
         SS2 pmaxub, g_int8
@@ -1308,6 +1395,20 @@ sec_sse2:
         OP "maskmovdqu", g_int8, IO_O, maskmovdqu xmm0, xmm1
         OP "movntdq", g_int8, IO_O, movntdq [OUTM], xmm1
         OP "movnti", g_int32, IO_O, movnti [OUTM], eax
+        OP "movdqu_u", g_int8, XX|IO_U, movdqu xmm0, [UNAL]
+        OP "movdqu_su", g_int8, IO_O|IO_U, movdqu [UNAL], xmm1
+        OP "movupd_u", g_pd, XX|IO_U, movupd xmm0, [UNAL]
+        OP "addsd_u", g_pd, XX|IO_U, addsd xmm0, [UNAL]
+        OP "movsd_su", g_pd, IO_O|IO_U, movsd [UNAL], xmm1
+        OP "cvtsd2ss_u", g_pd, XX|IO_U, cvtsd2ss xmm0, [UNAL]
+        OP "paddq_u", g_int64, XX|IO_U, paddq xmm0, [UNAL]
+        OP "movq_u", g_int64, XX|IO_U, movq xmm0, [UNAL]
+        OP "movd_su", g_int32, IO_O|IO_U, movd [UNAL], xmm1
+        OP "movntdq_u", g_int8, IO_O|IO_U, movntdq [UNAL], xmm1
+        OP "cvtdq2pd_u", g_int32, XX|IO_U, cvtdq2pd xmm0, [UNAL]
+        OP "movhpd_u", g_pd, XX|IO_U, movhpd xmm0, [UNAL]
+        OP "punpckl_u", g_int8, XX|IO_U, punpcklbw xmm0, [UNAL]
+        OP "maskmovdq_u", g_int8, IO_O|IO_U, MASKDQ_U
         SECTION_END
 
         PM_ROM_END

@@ -6,10 +6,12 @@
  *   cc -O1 -o /tmp/simd_host simd_diff_host.c
  *   /tmp/simd_host < oxbox-output > host-output
  *
- * Only the floating-point arithmetic, compares, COMIS/UCOMIS and
- * conversions are replayed (the lines of other instructions are skipped);
+ * Replayed: the MMX section (every instruction but the stores, with the
+ * tag word FNSTENV reports) and the floating-point arithmetic, compares,
+ * COMIS/UCOMIS and conversions of SSE/SSE2; other lines are skipped.
  * an unmasked exception is caught through SIGFPE and printed as "exc=13"
- * with the registers and MXCSR the fault left.
+ * (or "exc=06" on lines marked osx=0, where CR4.OSXMMEXCPT = 0 makes it
+ * #UD) with the registers and MXCSR the fault left.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -26,6 +28,7 @@ static struct {
 	uint32_t mxo, eflo, eaxo;
 	uint8_t xo[16];
 	uint64_t mmo;
+	uint16_t env[14];
 } S;
 static const uint32_t defmx = 0x1F80;
 static sigjmp_buf jb;
@@ -44,7 +47,16 @@ static volatile int faulted;
 		  [def] "m"(defmx) \
 		: "rax", "rcx", "xmm0", "xmm1", "mm0", "mm1", "memory", "cc"); }
 
-enum { X = 1, Q = 2, R = 4, F = 8 };
+/* MMX section: FNINIT first, the tag word from FNSTENV afterwards */
+#define FNM(id, insn) static void id(void) { \
+	asm volatile("fninit\n movq %[a],%%mm0\n movq %[b],%%mm1\n" \
+		"mov %[eax],%%eax\n" insn "\n movq %%mm0,%[mmo]\n" \
+		"mov %%eax,%[eaxo]\n fnstenv %[env]\n emms\n fninit\n" \
+		: [mmo] "=m"(S.mmo), [eaxo] "=m"(S.eaxo), [env] "=m"(S.env) \
+		: [a] "m"(S.a), [b] "m"(S.b), [eax] "m"(S.eax) \
+		: "rax", "mm0", "mm1", "memory", "cc"); }
+
+enum { X = 1, Q = 2, R = 4, F = 8, T = 16, IR = 32 };
 struct op { const char *name; void (*fn)(void); int io; };
 
 #define R2(n) FN(f_##n, #n " %%xmm1,%%xmm0")
@@ -75,12 +87,58 @@ FN(f_cvtss2si_m, "cvtss2si %[b],%%eax")
 FN(f_cvtsd2si, "cvtsd2si %%xmm1,%%eax")
 FN(f_cvttsd2si, "cvttsd2si %%xmm1,%%eax")
 
+#define MR(n) FNM(m_##n, #n " %%mm1,%%mm0")
+#define MM(n) FNM(m_##n##_m, #n " %[b],%%mm0")
+#define MI(n, i) FNM(m_##n##_##i, #n " $" #i ",%%mm0")
+#define MI12(n) MI(n,0) MI(n,1) MI(n,2) MI(n,7) MI(n,8) MI(n,15) MI(n,16) \
+	MI(n,31) MI(n,32) MI(n,63) MI(n,64) MI(n,255)
+MR(packsswb) MR(packssdw) MR(packuswb) MR(paddb) MR(paddw) MR(paddd)
+MR(paddsb) MR(paddsw) MR(paddusb) MR(paddusw) MR(psubb) MR(psubw) MR(psubd)
+MR(psubsb) MR(psubsw) MR(psubusb) MR(psubusw) MR(pand) MR(pandn) MR(por)
+MR(pxor) MR(pcmpeqb) MR(pcmpeqw) MR(pcmpeqd) MR(pcmpgtb) MR(pcmpgtw)
+MR(pcmpgtd) MR(pmaddwd) MR(pmulhw) MR(pmullw) MR(psllw) MR(pslld) MR(psllq)
+MR(psrlw) MR(psrld) MR(psrlq) MR(psraw) MR(psrad) MR(punpckhbw)
+MR(punpckhwd) MR(punpckhdq) MR(punpcklbw) MR(punpcklwd) MR(punpckldq)
+MM(packsswb) MM(paddd) MM(pxor) MM(pmulhw) MM(psraw) MM(punpcklbw)
+MI12(psllw) MI12(pslld) MI12(psllq) MI12(psrlw) MI12(psrld) MI12(psrlq)
+MI12(psraw) MI12(psrad)
+FNM(m_movd_mr, "movd %%eax,%%mm0")
+FNM(m_movd_rm, "movd %%mm0,%%eax")
+FNM(m_movd_mm, "movd %[b],%%mm0")
+FNM(m_movq, "movq %%mm1,%%mm0")
+FNM(m_movq_ld, "movq %[b],%%mm0")
+FNM(m_emms, "emms")
+FNM(m_paddb_u, "paddb %[b],%%mm0")
+FNM(m_movd_u, "movd %[b],%%mm0")
+FNM(m_punpcklw_u, "punpcklwd %[b],%%mm0")
+
 #define E(n, io) { #n, f_##n, io },
 #define EC(n, i) { #n ".0" #i, f_##n##_##i, X },
 #define EC8(n) EC(n,0) EC(n,1) EC(n,2) EC(n,3) EC(n,4) EC(n,5) EC(n,6) EC(n,7)
 #define EARITH(s) E(add##s, X) E(sub##s, X) E(mul##s, X) E(div##s, X) \
 	E(max##s, X) E(min##s, X) E(sqrt##s, X) EC8(cmp##s)
+#define EM(n) { #n, m_##n, Q | T },
+#define EMM(n) { #n "_m", m_##n##_m, Q | T },
+#define EI(n, i, h) { #n "_i." h, m_##n##_##i, Q | T },
+#define EI12(n) EI(n,0,"00") EI(n,1,"01") EI(n,2,"02") EI(n,7,"07") \
+	EI(n,8,"08") EI(n,15,"0F") EI(n,16,"10") EI(n,31,"1F") EI(n,32,"20") \
+	EI(n,63,"3F") EI(n,64,"40") EI(n,255,"FF")
 static const struct op ops[] = {
+	EM(packsswb) EM(packssdw) EM(packuswb) EM(paddb) EM(paddw) EM(paddd)
+	EM(paddsb) EM(paddsw) EM(paddusb) EM(paddusw) EM(psubb) EM(psubw)
+	EM(psubd) EM(psubsb) EM(psubsw) EM(psubusb) EM(psubusw) EM(pand)
+	EM(pandn) EM(por) EM(pxor) EM(pcmpeqb) EM(pcmpeqw) EM(pcmpeqd)
+	EM(pcmpgtb) EM(pcmpgtw) EM(pcmpgtd) EM(pmaddwd) EM(pmulhw) EM(pmullw)
+	EM(psllw) EM(pslld) EM(psllq) EM(psrlw) EM(psrld) EM(psrlq) EM(psraw)
+	EM(psrad) EM(punpckhbw) EM(punpckhwd) EM(punpckhdq) EM(punpcklbw)
+	EM(punpcklwd) EM(punpckldq)
+	EMM(packsswb) EMM(paddd) EMM(pxor) EMM(pmulhw) EMM(psraw)
+	EMM(punpcklbw)
+	EI12(psllw) EI12(pslld) EI12(psllq) EI12(psrlw) EI12(psrld)
+	EI12(psrlq) EI12(psraw) EI12(psrad)
+	{ "movd_mr", m_movd_mr, Q | T | IR }, { "movd_rm", m_movd_rm, R | T },
+	EM(movd_mm) EM(movq) EM(movq_ld) EM(emms) EM(paddb_u) EM(movd_u)
+	EM(punpcklw_u)
 	EARITH(ps) EARITH(ss) EARITH(pd) EARITH(sd)
 	E(addps_m, X) E(mulss_m, X) E(divss_m, X) E(sqrtss_m, X) E(maxps_m, X)
 	E(addpd_m, X) E(mulsd_m, X) E(divsd_m, X) E(sqrtsd_m, X)
@@ -141,8 +199,9 @@ int main(void)
 	sigaction(SIGFPE, &sa, NULL);
 	while (fgets(line, sizeof line, stdin)) {
 		char num[16], name[32], *tok, *save;
-		const struct op *op = NULL;
+		const struct op *volatile op = NULL;
 		int have = 0;
+		volatile int osx = 1;
 		line[strcspn(line, "\n")] = 0;
 		if (sscanf(line, "%15s %31s", num, name) != 2 || strlen(num) != 5)
 			continue;
@@ -155,13 +214,18 @@ int main(void)
 		strtok_r(line, " ", &save);
 		strtok_r(NULL, " ", &save);
 		while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, ">")) {
+			size_t w = op->io & T ? 8 : 16;
 			if (!strncmp(tok, "a=", 2))
-				have |= !unhex(tok + 2, S.a, 16);
+				have |= !unhex(tok + 2, S.a, w);
 			else if (!strncmp(tok, "b=", 2))
-				have |= !unhex(tok + 2, S.b, 16) << 1;
+				have |= !unhex(tok + 2, S.b, w) << 1;
+			else if (!strcmp(tok, "osx=0"))
+				osx = 0;
 			else if (!strncmp(tok, "m=", 2))
 				have |= (sscanf(tok + 2, "%x", &S.mx) == 1) << 2;
 		}
+		if (op->io & T)
+			have |= 4;
 		if (have != 7)
 			continue;
 		memcpy(&S.eax, S.b, 4);
@@ -171,10 +235,22 @@ int main(void)
 		else
 			asm volatile("ldmxcsr %0\n emms" : : "m"(defmx));
 		printf("%s %s", num, name);
-		hex("a", S.a, 16);
-		hex("b", S.b, 16);
-		if (!strncmp(name, "cvtsi2s", 7) && !strstr(name, "_m"))
+		hex("a", S.a, op->io & T ? 8 : 16);
+		hex("b", S.b, op->io & T ? 8 : 16);
+		if (op->io & IR || (!strncmp(name, "cvtsi2s", 7) && !strstr(name, "_m")))
 			hex("r", &S.eax, 4);
+		if (op->io & T) {
+			printf(" >");
+			if (op->io & Q)
+				hex("q", &S.mmo, 8);
+			if (op->io & R)
+				hex("r", &S.eaxo, 4);
+			hex("tw", &S.env[4], 2);
+			printf("\n");
+			continue;
+		}
+		if (!osx)
+			printf(" osx=0");
 		hex("m", &S.mx, 4);
 		printf(" >");
 		if (op->io & X)
@@ -189,7 +265,7 @@ int main(void)
 		}
 		hex("m", &S.mxo, 4);
 		if (faulted)
-			printf(" exc=13");
+			printf(" exc=%s", osx ? "13" : "06");
 		printf("\n");
 	}
 	return 0;

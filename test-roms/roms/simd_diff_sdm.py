@@ -23,6 +23,11 @@ Tags:
   pe   With OE or UE unmasked, PE reports whether the result rounded with an
        unbounded exponent is inexact (vol. 1, 4.9.1.4-4.9.1.5); QEMU reports
        the inexactness of the masked (infinite, denormal or flushed) result.
+       With CR4.OSXMMEXCPT = 0 (lines with osx=0) the exception is #UD
+       instead (vol. 3, interrupt 6 and interrupt 19).
+  ldmxcsr  LDMXCSR with a reserved bit (31:16, MXCSR_MASK = FFFFh) set
+       raises #GP(0) and leaves MXCSR alone (vol. 2, LDMXCSR; vol. 1,
+       11.6.6); QEMU 7.2 loads it.
   nan  With a NaN source, ADD/SUB/MUL/DIV return the first source operand if
        it is a NaN (quieted), else the second (vol. 1, table 4-7); QEMU
        picks between two NaNs by the x87 rules.
@@ -35,11 +40,19 @@ from fractions import Fraction
 
 IE, DE, ZE, OE, UE, PE = 1, 2, 4, 8, 16, 32
 
+def basename(name):
+    """The instruction of an op name: no immediate, no _m/_u (memory) or
+    _w (any immediate) suffix."""
+    base = name.split(".")[0]
+    for suf in ("_m", "_u", "_w"):
+        if base.endswith(suf):
+            base = base[:-2]
+    return base
+
+
 # name -> (bits, lanes computed, uses a, signals DE)
 def shape(name):
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     table = {
         "cvtps2pi": (32, 2, False, False), "cvttps2pi": (32, 2, False, False),
         "cvtss2si": (32, 1, False, False), "cvttss2si": (32, 1, False, False),
@@ -109,9 +122,7 @@ def quiet(v, bits):
 
 def fix_lanes(name, f, xo):
     """The SDM's result lanes where QEMU's differ (tags nan, daz)."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     sh = shape(name)
     if not sh or base[:3] not in ("add", "sub", "mul", "div", "max", "min"):
         return xo, []
@@ -135,11 +146,9 @@ def fix_lanes(name, f, xo):
 
 def tiny_exact(name, f, xo, raised):
     """An exact tiny (denormal) result: UE when UE is unmasked."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    base = basename(name)
     sh = shape(name)
-    if not sh or raised & (UE | IE | ZE) or base[:3] not in ("add", "sub", "mul", "div", "cvt"):
+    if not sh or raised & UE or base[:3] not in ("add", "sub", "mul", "div", "cvt"):
         return False
     bits, n, _, _ = sh
     if base in ("cvtpd2ps", "cvtsd2ss"):
@@ -177,30 +186,51 @@ def representable(r, p):
 
 
 def post_pe(name, f):
-    """PE for an #XM after the computation (OE or UE unmasked): set where a
-    lane's result rounded with an unbounded exponent is inexact (vol. 1,
-    4.9.1.4-4.9.1.5); None where this model does not apply."""
-    base = name.split(".")[0]
-    if base.endswith("_m"):
-        base = base[:-2]
+    """PE for an #XM after the computation (OE or UE unmasked): a lane whose
+    result overflows or underflows with that exception unmasked reports
+    whether the result rounded with an unbounded exponent is inexact (vol.
+    1, 4.9.1.4-4.9.1.5); with it masked, the masked response's inexactness
+    (an infinity or a flush to zero always, a denormal when bits are lost);
+    other lanes their ordinary inexactness.  None where this model does not
+    apply."""
+    base = basename(name)
     sh = shape(name)
-    if not sh or base[:3] not in ("add", "sub", "mul", "div"):
+    narrow = base in ("cvtsd2ss", "cvtpd2ps")
+    if not sh or base[:3] not in ("add", "sub", "mul", "div") and not narrow:
         return None
     bits, n, _, _ = sh
-    p = 24 if bits == 32 else 53
-    daz = int(f["m"], 16) & 0x40
+    out_bits = 32 if bits == 32 or narrow else 64
+    p, emin, emax = (24, -126, 127) if out_bits == 32 else (53, -1022, 1023)
+    mx = int(f["m"], 16)
+    daz, ftz = mx & 0x40, mx & 0x8000
+    masked = mx >> 7
     a, b = lanes(f["a"], bits), lanes(f["b"], bits)
     pe = False
     for i in range(n):
         x, y = value(a[i], bits, daz), value(b[i], bits, daz)
-        if x is None or y is None:
-            continue
-        op = base[:3]
-        if op == "div" and y == 0:
-            continue
-        r = {"add": lambda: x + y, "sub": lambda: x - y,
-             "mul": lambda: x * y, "div": lambda: x / y}[op]()
-        pe |= not representable(r, p)
+        if narrow:
+            if y is None:
+                continue
+            r = y
+        else:
+            if x is None or y is None:
+                continue
+            op = base[:3]
+            if op == "div" and y == 0:
+                continue
+            r = {"add": lambda: x + y, "sub": lambda: x - y,
+                 "mul": lambda: x * y, "div": lambda: x / y}[op]()
+        exact = representable(r, p)
+        if r != 0 and abs(r) < Fraction(2) ** emin and masked & UE:
+            if ftz:
+                pe = True
+            else:
+                q = r * Fraction(2) ** (p - 1 - emin)
+                pe |= q.denominator != 1
+        elif abs(r) >= Fraction(2) ** (emax + 1) and masked & OE:
+            pe = True
+        else:
+            pe |= not exact
     return pe
 
 
@@ -225,6 +255,13 @@ def correct(line, section):
     head, ins, outs = fields(line)
     name = head[1]
     fi = dict(ins)
+    if "exc" in dict(outs):
+        return None, None               # #GP: nothing computed
+    if name == "ldmxcsr":
+        if int(fi["b"][-8:], 16) >> 16 == 0:
+            return None, None
+        outs = [(k, fi["m"] if k == "m" else v) for k, v in outs] + [("exc", "0D")]
+        return "ldmxcsr", fmt(head, ins, outs)
     if section == "mmx":
         if name == "emms":
             return None, None
@@ -277,7 +314,7 @@ def correct(line, section):
             elif k == "m":
                 v = "%08X" % (mx_in | flags)
             new.append((k, v))
-        new.append(("exc", "13"))
+        new.append(("exc", "06" if fi.get("osx") == "0" else "13"))
         outs = new
     elif tags:
         outs = [(k, "%08X" % (mx_in | raised) if k == "m" else v) for k, v in outs]
