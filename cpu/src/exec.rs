@@ -200,7 +200,9 @@ impl<B: Bus> Cpu<B> {
         if trap && !std::mem::take(&mut self.ss_shadow) {
             dr6 |= crate::debug::DR6_BS;
         }
-        if dr6 != 0 && self.exit.is_none() {
+        // A port write that wants the machine at once (Attention) still
+        // traps; only a real stop (halt, shutdown, debugger) defers it.
+        if dr6 != 0 && (self.exit.is_none() || self.exit == Some(Exit::Attention)) {
             self.dr[6] = (self.dr[6] & !0xF) | dr6;
             let ret = self.eip;
             self.deliver(bus, Exception::Debug as u8, None, ret, Source::Exception);
