@@ -4281,6 +4281,40 @@ mod tests {
         assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
     }
 
+    /// A clone taken while a READ DMA is under way (half the table used)
+    /// finishes it exactly like the original.
+    #[test]
+    fn dma_in_progress_is_part_of_the_snapshot() {
+        let mut ide = dma_ide(64);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0, &[(0x1000, 1024, true)]);
+        start_dma(&mut ide, 0, true, 4, 4, CMD_READ_DMA);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(
+            ide.read(0x1F7, 1, now),
+            u32::from(READY | ST_DRQ),
+            "2 of 4 moved"
+        );
+        let mut copy = ide.clone();
+        let mut copy_ram = Ram(ram.0.clone());
+        for (i, r) in [(&mut ide, &mut ram), (&mut copy, &mut copy_ram)] {
+            i.write(BM + 2, 1, u32::from(BM_INTERRUPT), now);
+            r.prds(0x100, &[(0x2000, 1024, true)]);
+            i.write(BM + 4, 4, 0x100, now);
+            i.write(BM, 1, u32::from(BM_TO_MEMORY), now);
+            i.write(BM, 1, u32::from(BM_TO_MEMORY | BM_START), now);
+            let mut t = now;
+            dma_step(i, r, &mut t);
+            dma_step(i, r, &mut t);
+            assert_eq!(i.read(BM + 2, 1, t), u32::from(BM_INTERRUPT));
+            assert_eq!(i.read(0x1F7, 1, t), u32::from(READY));
+        }
+        assert_eq!(ram.0[0x2000..0x2008], 6u64.to_le_bytes());
+        assert_eq!(ram.0[0x2200..0x2208], 7u64.to_le_bytes());
+        assert!(ram.0 == copy_ram.0);
+    }
+
     /// A range past the end of the disk is IDNF before any data moves.
     #[test]
     fn read_dma_past_the_end_is_idnf() {
