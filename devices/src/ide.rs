@@ -2480,9 +2480,11 @@ impl IdeChannel {
     }
 
     fn read_data(&mut self, size: u8) -> u32 {
+        // The data register is 16 bits wide: a byte read still moves a
+        // whole word off the device and returns its low half (QEMU does
+        // the same; old loaders read IDENTIFY with INSB).
         let len = match size {
-            0 | 1 => 1,
-            2 | 3 => 2,
+            0..=3 => 2,
             _ => 4,
         };
         let now = self.now;
@@ -2506,7 +2508,11 @@ impl IdeChannel {
             d.status &= !ST_DRQ;
             d.data_in_done(&mut slot.tf, now);
         }
-        v
+        if size <= 1 {
+            v & 0xFF
+        } else {
+            v
+        }
     }
 
     fn write_data(&mut self, size: u8, value: u32) {
@@ -3159,6 +3165,22 @@ mod tests {
         assert_eq!(t.inb(REG_NSECTOR), 0);
         assert_eq!(t.inb(REG_SECTOR), 8);
         assert_eq!(t.inb(REG_SELECT), 0xE0);
+    }
+
+    /// A byte read of the data register takes a whole word (ATA's data
+    /// register is 16 bits): 256 byte reads drain IDENTIFY, giving the low
+    /// byte of each word.
+    #[test]
+    fn byte_reads_of_the_data_register_move_words() {
+        let mut t = T::with_disk(8);
+        t.cmd(CMD_IDENTIFY);
+        t.wait();
+        t.status();
+        let low: Vec<u8> = (0..256).map(|_| t.inb(REG_DATA)).collect();
+        assert_eq!(low[0], 0x40, "word 0 = 0040h");
+        assert_eq!(low[5], 0x00, "word 5 = 0200h");
+        assert_eq!(low[47], MAX_MULTIPLE, "word 47 = 8010h");
+        assert_eq!(t.alt() & ST_DRQ, 0, "the block is drained");
     }
 
     /// The Bochs BIOS's ATA driver (rombios `ata_cmd_data_io`): interrupts
