@@ -65,19 +65,19 @@
 //! ATAPI, with diagnostic code 01h in the error register. Multiple mode and
 //! the CHS translation survive a soft reset.
 //!
-//! **DMA** (ATA disks): READ/WRITE DMA and their EXT forms check the whole
-//! range (IDNF before any data moves), then show DRQ without an interrupt
-//! until the PIIX3 bus master ([`crate::busmaster`], owned by [`Ide`])
-//! has moved every byte; the command then completes like a PIO one (BSY,
-//! then DRDY and the interrupt). IDENTIFY reports multiword DMA 0-2 and
-//! Ultra DMA 0-5 and the mode SET FEATURES selected; the data port gives
-//! nothing to PIO reads meanwhile. The CD-ROM is PIO only (PACKET with the
-//! DMA feature bit is aborted).
+//! **DMA**: READ/WRITE DMA and their EXT forms check the whole range (IDNF
+//! before any data moves), then show DRQ without an interrupt until the
+//! PIIX3 bus master ([`crate::busmaster`], owned by [`Ide`]) has moved
+//! every byte; the command then completes like a PIO one (BSY, then DRDY
+//! and the interrupt). A PACKET command with the DMA feature bit moves its
+//! data-in phase the same way (in chunks of [`CD_BLOCK`] x 16, the byte
+//! count limit unused) and interrupts once, at the status phase. IDENTIFY
+//! (PACKET) reports multiword DMA 0-2 and Ultra DMA 0-5 and the mode SET
+//! FEATURES selected; the data port gives nothing to PIO reads meanwhile.
 //!
-//! Not modelled: DMA for packet commands, the ATAPI commands not listed
-//! above (audio, READ CD, writing), overlapped and queued commands, SMART,
-//! security, host protected area, SLEEP as a distinct state (it behaves as
-//! STANDBY).
+//! Not modelled: the ATAPI commands not listed above (audio, READ CD,
+//! writing), overlapped and queued commands, SMART, security, host
+//! protected area, SLEEP as a distinct state (it behaves as STANDBY).
 
 use crate::block::{BlockError, BlockStore};
 use crate::busmaster::{BmChannel, DmaMemory};
@@ -104,6 +104,8 @@ pub const RESET_NS: u64 = 10_000;
 pub const MAX_MULTIPLE: u8 = 16;
 /// Sectors a DMA command moves between the medium and its buffer at once.
 const DMA_CHUNK: u32 = 16;
+/// Bytes of an ATAPI DMA data phase the drive buffers at once.
+const ATAPI_DMA_CHUNK: usize = 16 * CD_BLOCK;
 /// Bytes in an ATA sector.
 pub const ATA_SECTOR: usize = 512;
 /// Bytes in a CD-ROM block.
@@ -593,14 +595,17 @@ enum Op {
         mode: Addr,
         write: bool,
     },
-    /// The host is writing the 12-byte command packet.
+    /// The host is writing the 12-byte command packet; `dma` if the
+    /// PACKET command asked for a DMA data phase.
     Packet {
         limit: usize,
+        dma: bool,
     },
-    /// ATAPI data-in.
+    /// ATAPI data-in, through the data port or (`dma`) the bus master.
     AtapiIn {
         source: Source,
         limit: usize,
+        dma: bool,
     },
 }
 
@@ -617,9 +622,6 @@ struct Disk {
     multiple: u8,
     write_cache: bool,
     lookahead: bool,
-    /// The DMA mode SET FEATURES selected: 0 (none), 20h + multiword DMA
-    /// mode or 40h + Ultra DMA mode.
-    dma_mode: u8,
 }
 
 /// An ATAPI CD-ROM drive.
@@ -688,6 +690,9 @@ pub struct Drive {
     /// Failures not yet taken by the machine: reports, not state.
     #[serde(skip)]
     io_errors: Vec<DiskIoError>,
+    /// The DMA mode SET FEATURES selected: 0 (none), 20h + multiword DMA
+    /// mode or 40h + Ultra DMA mode.
+    dma_mode: u8,
 }
 
 /// Firmware revision reported by IDENTIFY and INQUIRY.
@@ -712,6 +717,7 @@ impl Drive {
             op: Op::None,
             power: Power::Active,
             io_errors: Vec::new(),
+            dma_mode: 0,
         }
     }
 
@@ -729,7 +735,6 @@ impl Drive {
                 multiple: 0,
                 write_cache: true,
                 lookahead: true,
-                dma_mode: 0,
             }),
             "OXBOX HARDDISK",
         )
@@ -839,7 +844,10 @@ impl Drive {
     }
 
     fn is_data_in(&self) -> bool {
-        matches!(self.op, Op::Single | Op::Read { .. } | Op::AtapiIn { .. })
+        matches!(
+            self.op,
+            Op::Single | Op::Read { .. } | Op::AtapiIn { dma: false, .. }
+        )
     }
 
     fn is_data_out(&self) -> bool {
@@ -1202,6 +1210,17 @@ impl Drive {
     /// returns how many. After the last byte the command completes (BSY,
     /// then DRDY and the interrupt); a failed read ends it with UNC.
     fn dma_in(&mut self, tf: &mut TaskFile, out: &mut [u8], now: u64) -> usize {
+        if matches!(self.op, Op::AtapiIn { dma: true, .. }) {
+            // One buffered chunk; the next one follows after its BSY time.
+            let m = out.len().min(self.buf.len().saturating_sub(self.pos));
+            out[..m].copy_from_slice(&self.buf[self.pos..self.pos + m]);
+            self.pos += m;
+            if self.pos >= self.buf.len() {
+                self.status &= !ST_DRQ;
+                self.next_chunk(tf, now);
+            }
+            return m;
+        }
         let mut n = 0;
         while n < out.len() {
             if self.pos >= self.buf.len() {
@@ -1382,15 +1401,11 @@ impl Drive {
             SF_SET_TRANSFER_MODE => match tf.nsector {
                 // PIO default (00h, 01h) or PIO flow control modes 0-4.
                 0x00 | 0x01 | 0x08..=0x0C => true,
-                // Multiword DMA 0-2 and Ultra DMA 0-5 (disks only: the
-                // CD-ROM does PIO only).
-                m @ (0x20..=0x22 | 0x40..=0x45) => match self.disk_mut() {
-                    Some(d) => {
-                        d.dma_mode = m;
-                        true
-                    }
-                    None => false,
-                },
+                // Multiword DMA 0-2 and Ultra DMA 0-5.
+                m @ (0x20..=0x22 | 0x40..=0x45) => {
+                    self.dma_mode = m;
+                    true
+                }
                 _ => false,
             },
             SF_ENABLE_WRITE_CACHE => set(self, |d| d.write_cache = true),
@@ -1426,17 +1441,17 @@ impl Drive {
                 self.data_in(now, data, Op::Single);
             }
             CMD_PACKET => {
-                if tf.feature & PACKET_DMA != 0 {
-                    self.fail(now, ERR_ABRT);
-                    return;
-                }
+                let dma = tf.feature & PACKET_DMA != 0;
+                // With DMA the byte count limit does not apply; the data
+                // moves in chunks of this size.
                 let limit = match tf.cylinder() {
+                    _ if dma => ATAPI_DMA_CHUNK,
                     0 | 0xFFFF => 0xFFFE,
                     n => usize::from(n),
                 };
                 self.buf = vec![0; 12];
                 self.pos = 0;
-                self.op = Op::Packet { limit };
+                self.op = Op::Packet { limit, dma };
                 tf.nsector = (tf.nsector & !(IR_COD | IR_IO | 0b100)) | IR_COD;
                 self.complete(now, READY | ST_DRQ, false);
             }
@@ -1462,7 +1477,7 @@ impl Drive {
     }
 
     /// The 12-byte packet is in: run it.
-    fn run_packet(&mut self, tf: &mut TaskFile, now: u64, limit: usize) {
+    fn run_packet(&mut self, tf: &mut TaskFile, now: u64, limit: usize, dma: bool) {
         let mut cdb = [0u8; 12];
         let n = self.buf.len().min(12);
         cdb[..n].copy_from_slice(&self.buf[..n]);
@@ -1479,6 +1494,7 @@ impl Drive {
                 self.op = Op::AtapiIn {
                     source: Source::Bytes(data, 0),
                     limit,
+                    dma,
                 };
                 self.next_chunk(tf, now);
             }
@@ -1491,6 +1507,7 @@ impl Drive {
                         pending: Vec::new(),
                     },
                     limit,
+                    dma,
                 };
                 self.next_chunk(tf, now);
             }
@@ -1523,9 +1540,10 @@ impl Drive {
     /// The next DRQ chunk of an ATAPI data-in command, or the status phase
     /// when nothing is left.
     fn next_chunk(&mut self, tf: &mut TaskFile, now: u64) {
-        let Op::AtapiIn { source, limit } = &mut self.op else {
+        let Op::AtapiIn { source, limit, dma } = &mut self.op else {
             return;
         };
+        let dma = *dma;
         let left = source.remaining();
         if left == 0 {
             self.packet_done(tf, now);
@@ -1564,7 +1582,8 @@ impl Drive {
                 tf.nsector = (tf.nsector & !0b111) | IR_IO;
                 self.buf = data;
                 self.pos = 0;
-                self.complete(now, READY | ST_DRQ, true);
+                // A DMA data phase interrupts only at its end.
+                self.complete(now, READY | ST_DRQ, !dma);
             }
             Err((sector, e)) => {
                 let sense = match e {
@@ -1609,7 +1628,7 @@ impl Drive {
                 block,
                 mode,
             } => self.write_block(tf, now, lba, remaining, block, mode),
-            Op::Packet { limit } => self.run_packet(tf, now, limit),
+            Op::Packet { limit, dma } => self.run_packet(tf, now, limit, dma),
             _ => {}
         }
     }
@@ -1632,6 +1651,22 @@ impl Drive {
         // Hardware reset result: device number by jumper, diagnostics
         // passed.
         w[93] = WORD_VALID | if slave { 0x0B00 } else { 0x000B };
+    }
+
+    /// Words 49, 53, 63, 65, 66 and 88: the DMA modes supported and the
+    /// one selected (high byte).
+    fn identify_dma(&self, w: &mut [u16; 256]) {
+        w[49] |= CAP_DMA;
+        w[53] |= 0b100; // word 88 valid
+        w[63] = MWDMA_SUPPORTED;
+        w[65] = 120; // minimum and recommended multiword DMA cycle, ns
+        w[66] = 120;
+        w[88] = UDMA_SUPPORTED;
+        match self.dma_mode {
+            m @ XFER_MWDMA..=0x22 => w[63] |= 0x100 << (m - XFER_MWDMA),
+            m @ XFER_UDMA..=0x45 => w[88] |= 0x100 << (m - XFER_UDMA),
+            _ => {}
+        }
     }
 
     fn identify_disk(&self, slave: bool) -> Vec<u8> {
@@ -1657,8 +1692,7 @@ impl Drive {
         // accesses (the Bochs BIOS then reads with INSD).
         w[48] = 1;
         self.identify_common(&mut w, slave);
-        w[49] |= CAP_DMA;
-        w[53] = 0b111; // words 54-58, 64-70 and 88 valid
+        w[53] = 0b011; // words 54-58 and 64-70 valid
         let cur = d.current;
         w[54] = cur.cylinders;
         w[55] = u16::from(cur.heads);
@@ -1671,16 +1705,7 @@ impl Drive {
         } else {
             0
         };
-        // Supported DMA modes, and the selected one in the high byte.
-        w[63] = MWDMA_SUPPORTED;
-        w[65] = 120; // minimum and recommended multiword DMA cycle, ns
-        w[66] = 120;
-        w[88] = UDMA_SUPPORTED;
-        match d.dma_mode {
-            m @ XFER_MWDMA..=0x22 => w[63] |= 0x100 << (m - XFER_MWDMA),
-            m @ XFER_UDMA..=0x45 => w[88] |= 0x100 << (m - XFER_UDMA),
-            _ => {}
-        }
+        self.identify_dma(&mut w);
         let lba28 = d.sectors.min(0x0FFF_FFFF) as u32;
         w[60] = lba28 as u16;
         w[61] = (lba28 >> 16) as u16;
@@ -1704,6 +1729,7 @@ impl Drive {
         w[0] = 0x8000 | 0x0500 | 0x0080 | 0x0040;
         self.identify_common(&mut w, slave);
         w[53] = 0b010; // words 64-70 valid
+        self.identify_dma(&mut w);
         w[82] = CS_DEVICE_RESET | CS_PACKET | CS_POWER_MANAGEMENT;
         w[83] = WORD_VALID;
         w[85] = w[82];
@@ -2193,6 +2219,7 @@ impl IdeChannel {
         }
         match d.op {
             Op::Dma { write, .. } => Some(!write),
+            Op::AtapiIn { dma: true, .. } => Some(true),
             _ => None,
         }
     }
@@ -2484,9 +2511,11 @@ impl IdeChannel {
     }
 
     fn read_data(&mut self, size: u8) -> u32 {
+        // The data register is 16 bits wide: a byte read still moves a
+        // whole word off the device and returns its low half (QEMU does
+        // the same; old loaders read IDENTIFY with INSB).
         let len = match size {
-            0 | 1 => 1,
-            2 | 3 => 2,
+            0..=3 => 2,
             _ => 4,
         };
         let now = self.now;
@@ -2510,7 +2539,11 @@ impl IdeChannel {
             d.status &= !ST_DRQ;
             d.data_in_done(&mut slot.tf, now);
         }
-        v
+        if size <= 1 {
+            v & 0xFF
+        } else {
+            v
+        }
     }
 
     fn write_data(&mut self, size: u8, value: u32) {
@@ -3190,6 +3223,22 @@ mod tests {
         assert_eq!(t.inb(REG_SELECT), 0xE0);
     }
 
+    /// A byte read of the data register takes a whole word (ATA's data
+    /// register is 16 bits): 256 byte reads drain IDENTIFY, giving the low
+    /// byte of each word.
+    #[test]
+    fn byte_reads_of_the_data_register_move_words() {
+        let mut t = T::with_disk(8);
+        t.cmd(CMD_IDENTIFY);
+        t.wait();
+        t.status();
+        let low: Vec<u8> = (0..256).map(|_| t.inb(REG_DATA)).collect();
+        assert_eq!(low[0], 0x40, "word 0 = 0040h");
+        assert_eq!(low[5], 0x00, "word 5 = 0200h");
+        assert_eq!(low[47], MAX_MULTIPLE, "word 47 = 8010h");
+        assert_eq!(t.alt() & ST_DRQ, 0, "the block is drained");
+    }
+
     /// The Bochs BIOS's ATA driver (rombios `ata_cmd_data_io`): interrupts
     /// masked with nIEN, the PIO block size taken from IDENTIFY word 5 and
     /// the access width from word 48, and after each block a poll until BSY
@@ -3676,17 +3725,14 @@ mod tests {
         let w = t.identify(CMD_IDENTIFY_PACKET);
         assert_eq!(w[0], 0x85C0);
         assert_eq!(ata_string(&w[27..47]), "OXBOX DVD-ROM");
-        assert_eq!(w[49] & (1 << 8), 0, "no DMA");
+        assert_eq!(w[49] & CAP_DMA, CAP_DMA);
+        assert_eq!((w[63], w[88]), (MWDMA_SUPPORTED, UDMA_SUPPORTED));
         assert_eq!(w[82] & CS_PACKET, CS_PACKET);
         let sum = w
             .iter()
             .flat_map(|x| x.to_le_bytes())
             .fold(0u8, u8::wrapping_add);
         assert_eq!(sum, 0);
-        // PACKET with the DMA bit is refused.
-        t.out(REG_ERROR_FEATURE, PACKET_DMA);
-        t.cmd(CMD_PACKET);
-        assert_eq!(t.wait(), READY | ST_ERR);
         // Power commands work on packet devices.
         t.cmd(CMD_CHECK_POWER_MODE);
         assert_eq!(t.wait(), READY);
@@ -4308,6 +4354,119 @@ mod tests {
         assert_eq!(ide.read(BM + 2, 1, now), 0);
         dma_step(&mut ide, &mut ram, &mut now);
         assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
+    }
+
+    /// A clone taken while a READ DMA is under way (half the table used)
+    /// finishes it exactly like the original.
+    #[test]
+    fn dma_in_progress_is_part_of_the_snapshot() {
+        let mut ide = dma_ide(64);
+        let mut ram = Ram(vec![0; 0x10000]);
+        ram.prds(0, &[(0x1000, 1024, true)]);
+        start_dma(&mut ide, 0, true, 4, 4, CMD_READ_DMA);
+        let mut now = 0;
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert_eq!(
+            ide.read(0x1F7, 1, now),
+            u32::from(READY | ST_DRQ),
+            "2 of 4 moved"
+        );
+        let mut copy = ide.clone();
+        let mut copy_ram = Ram(ram.0.clone());
+        for (i, r) in [(&mut ide, &mut ram), (&mut copy, &mut copy_ram)] {
+            i.write(BM + 2, 1, u32::from(BM_INTERRUPT), now);
+            r.prds(0x100, &[(0x2000, 1024, true)]);
+            i.write(BM + 4, 4, 0x100, now);
+            i.write(BM, 1, u32::from(BM_TO_MEMORY), now);
+            i.write(BM, 1, u32::from(BM_TO_MEMORY | BM_START), now);
+            let mut t = now;
+            dma_step(i, r, &mut t);
+            dma_step(i, r, &mut t);
+            assert_eq!(i.read(BM + 2, 1, t), u32::from(BM_INTERRUPT));
+            assert_eq!(i.read(0x1F7, 1, t), u32::from(READY));
+        }
+        assert_eq!(ram.0[0x2000..0x2008], 6u64.to_le_bytes());
+        assert_eq!(ram.0[0x2200..0x2208], 7u64.to_le_bytes());
+        assert!(ram.0 == copy_ram.0);
+    }
+
+    /// Sends a PACKET command with the DMA feature bit and its CDB on the
+    /// primary master, then starts the bus master on the table at 0.
+    fn atapi_dma(ide: &mut Ide, ram: &mut Ram, cdb: &[u8], now: &mut u64) {
+        ide.write(BM + 4, 4, 0, *now);
+        ide.write(BM, 1, u32::from(BM_TO_MEMORY), *now);
+        ide.write(BM + 2, 1, u32::from(BM_ERROR | BM_INTERRUPT), *now);
+        ide.write(B + REG_ERROR_FEATURE, 1, u32::from(PACKET_DMA), *now);
+        ide.write(B + REG_STATUS_COMMAND, 1, u32::from(CMD_PACKET), *now);
+        dma_step(ide, ram, now);
+        assert_eq!(
+            ide.read(0x1F7, 1, *now),
+            u32::from(READY | ST_DRQ),
+            "packet phase"
+        );
+        let mut p = [0u8; 12];
+        p[..cdb.len()].copy_from_slice(cdb);
+        for w in p.chunks(2) {
+            ide.write(B, 2, u32::from(u16::from_le_bytes([w[0], w[1]])), *now);
+        }
+        ide.write(BM, 1, u32::from(BM_TO_MEMORY | BM_START), *now);
+    }
+
+    /// READ(10) and INQUIRY with a DMA data phase: the data goes through
+    /// the bus master (none through the data port), one interrupt at the
+    /// end, with the status phase's interrupt reason (CoD, IO).
+    #[test]
+    fn atapi_packet_commands_with_a_dma_data_phase() {
+        let mut ide = Ide::new();
+        ide.primary
+            .attach(false, Drive::cdrom(Some(Box::new(iso(40)))));
+        ide.set_bus_master(Some(BM), true);
+        let mut ram = Ram(vec![0; 0x40000]);
+        let mut now = 0;
+        // Clear the power-on unit attention first (PIO).
+        for _ in 0..2 {
+            ide.write(B + REG_ERROR_FEATURE, 1, 0, now);
+            ide.write(B + REG_STATUS_COMMAND, 1, u32::from(CMD_PACKET), now);
+            dma_step(&mut ide, &mut ram, &mut now);
+            for _ in 0..6 {
+                ide.write(B, 2, 0, now);
+            }
+            dma_step(&mut ide, &mut ram, &mut now);
+            ide.read(0x1F7, 1, now);
+        }
+        // READ(10) of 20 blocks from block 3: more than one drive chunk.
+        ram.prds(0, &[(0x10000, 20 * CD_BLOCK as u32, true)]);
+        atapi_dma(
+            &mut ide,
+            &mut ram,
+            &[SCSI_READ_10, 0, 0, 0, 0, 3, 0, 0, 20],
+            &mut now,
+        );
+        assert_eq!(ide.read(B, 2, now), 0, "no data through the port");
+        let mut steps = 0;
+        while !ide.irq14() {
+            dma_step(&mut ide, &mut ram, &mut now);
+            steps += 1;
+            assert!(steps < 10, "no end of the data phase");
+        }
+        assert_eq!(ide.read(BM + 2, 1, now), u32::from(BM_INTERRUPT));
+        assert_eq!(ide.read(0x1F2, 1, now) & 3, u32::from(IR_COD | IR_IO));
+        assert_eq!(ide.read(0x1F7, 1, now), u32::from(READY));
+        for (i, blk) in ram.0[0x10000..0x10000 + 20 * CD_BLOCK]
+            .chunks(CD_BLOCK)
+            .enumerate()
+        {
+            assert_eq!(blk[..4], (3 + i as u32).to_le_bytes());
+        }
+        assert_eq!(ram.0[0x10000 + 20 * CD_BLOCK], 0);
+        // INQUIRY, 36 bytes, into an odd-sized region.
+        ram.prds(0, &[(0x100, 36, true)]);
+        atapi_dma(&mut ide, &mut ram, &[SCSI_INQUIRY, 0, 0, 0, 36], &mut now);
+        dma_step(&mut ide, &mut ram, &mut now);
+        dma_step(&mut ide, &mut ram, &mut now);
+        assert!(ide.irq14());
+        assert_eq!(ram.0[0x100], 0x05, "peripheral type: CD/DVD");
+        assert_eq!(&ram.0[0x108..0x10D], b"OXBOX");
     }
 
     /// A range past the end of the disk is IDNF before any data moves.

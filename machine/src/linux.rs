@@ -207,6 +207,13 @@ pub fn load(boot: &LinuxBoot, cpu: &mut Cpu<PcBus>, bus: &mut PcBus) -> Result<(
     for (i, d) in gdt.iter().enumerate() {
         put(mem, GDT_ADDR + 8 * i as u32, &d.to_le_bytes())?;
     }
+    // What the firmware would have done for the disks: turn on the PIIX3's
+    // legacy IDE decode (IDETIM bit 15 of both channels), which ata_piix
+    // checks before it probes a port. The power-on value is 0000h.
+    if let Some(f) = bus.pci.function_mut(oxbox_devices::pci::IDE_DEVFN) {
+        f.write(oxbox_devices::pci::PIIX_IDE_IDETIM, 2, 0x8000);
+        f.write(oxbox_devices::pci::PIIX_IDE_IDETIM + 2, 2, 0x8000);
+    }
     let _ = bus.memory();
     cpu.flush_code_cache();
     cpu.enter_protected_flat(GDT_ADDR, (gdt.len() * 8 - 1) as u16, 0x10, 0x18);
