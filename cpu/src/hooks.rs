@@ -11,32 +11,13 @@
 //! breakpoints and watchpoints already set.
 //!
 //! ```
-//! use oxbox_cpu::{Bus, Cpu, CpuModel, Exit, HookCtx, Hooks, Insn, PageMap};
-//!
-//! /// A flat 64 KiB real-mode machine with no devices.
-//! struct Ram(Vec<u8>);
-//! impl Bus for Ram {
-//!     fn memory(&mut self) -> &mut [u8] { &mut self.0 }
-//!     fn map_page(&mut self, phys: u32) -> PageMap {
-//!         if (phys as usize) < self.0.len() {
-//!             PageMap::Direct { offset: (phys & !0xFFF) as usize, writable: true }
-//!         } else {
-//!             PageMap::Mmio
-//!         }
-//!     }
-//!     fn read_slow(&mut self, _: u32) -> u8 { 0xFF }
-//!     fn write_slow(&mut self, _: u32, _: u8) {}
-//!     fn io_in(&mut self, _: u16, _: u8) -> u32 { 0xFFFF_FFFF }
-//!     fn io_out(&mut self, _: u16, _: u8, _: u32) -> bool { false }
-//!     fn interrupt_pending(&mut self) -> bool { false }
-//!     fn acknowledge_interrupt(&mut self) -> u8 { 0 }
-//! }
+//! use oxbox_cpu::{Cpu, CpuModel, Exit, FlatRam, HookCtx, Hooks, Insn};
 //!
 //! /// Counts instructions and stops the run at linear address 0x106.
 //! #[derive(Default)]
 //! struct StopAt { seen: u32 }
-//! impl Hooks<Ram> for StopAt {
-//!     fn before_instruction(&mut self, ctx: &mut HookCtx<'_, Ram>, insn: Insn) {
+//! impl Hooks<FlatRam> for StopAt {
+//!     fn before_instruction(&mut self, ctx: &mut HookCtx<'_, FlatRam>, insn: Insn) {
 //!         self.seen += 1;
 //!         if insn.linear == 0x106 {
 //!             ctx.stop();
@@ -44,7 +25,7 @@
 //!     }
 //! }
 //!
-//! let mut bus = Ram(vec![0; 0x10000]);
+//! let mut bus = FlatRam::new(0x10000);
 //! // mov ax, 1 ; inc ax ; inc ax ; hlt   at 0000:0100
 //! bus.0[0x100..0x107].copy_from_slice(&[0xB8, 0x01, 0x00, 0x40, 0x40, 0x40, 0xF4]);
 //! let mut cpu = Cpu::new(CpuModel::I486);

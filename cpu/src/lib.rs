@@ -25,6 +25,7 @@ mod exec;
 mod far;
 mod fault;
 mod flags;
+mod flat;
 mod hooks;
 mod interrupt;
 mod io;
@@ -51,6 +52,7 @@ pub use flags::{
     FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_PF,
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
 };
+pub use flat::FlatRam;
 pub use hooks::{
     CpuidResult, Events, HookCtx, HookId, Hooks, Insn, InterruptEvent, InterruptKind, MemAccess,
     MsrWrite, PortAccess, Unmapped,

@@ -3,41 +3,9 @@
 //! 1.5 billion kept the host inside one instruction for 87 s, past any
 //! --timeout). It restarts where it stopped, like an interrupted REP.
 
-use oxbox_cpu::{Bus, Cpu, CpuModel, PageMap, SegReg, Segment};
+use oxbox_cpu::{Cpu, CpuModel, SegReg, Segment};
 
-struct Ram(Vec<u8>);
-
-impl Bus for Ram {
-    fn memory(&mut self) -> &mut [u8] {
-        &mut self.0
-    }
-    fn map_page(&mut self, phys: u32) -> PageMap {
-        if (phys as usize) < self.0.len() {
-            PageMap::Direct {
-                offset: phys as usize & !0xFFF,
-                writable: true,
-            }
-        } else {
-            PageMap::Mmio
-        }
-    }
-    fn read_slow(&mut self, _phys: u32) -> u8 {
-        0xFF
-    }
-    fn write_slow(&mut self, _phys: u32, _value: u8) {}
-    fn io_in(&mut self, _port: u16, _size: u8) -> u32 {
-        u32::MAX
-    }
-    fn io_out(&mut self, _port: u16, _size: u8, _value: u32) -> bool {
-        false
-    }
-    fn interrupt_pending(&mut self) -> bool {
-        false
-    }
-    fn acknowledge_interrupt(&mut self) -> u8 {
-        0
-    }
-}
+use oxbox_cpu::FlatRam as Ram;
 
 #[test]
 fn rep_stos_runs_in_chunks_of_4096_and_resumes() {

@@ -6,42 +6,9 @@
 
 use super::fp::{self, Env, DE, IE, OE, PE, UE, ZE};
 use super::int;
-use crate::bus::{Bus, PageMap};
 use crate::cpu::{Cpu, CpuModel, SegReg, CR0_EM, CR0_NE, CR0_TS, CR4_OSFXSR};
 
-pub(crate) struct Ram(pub Vec<u8>);
-
-impl Bus for Ram {
-    fn memory(&mut self) -> &mut [u8] {
-        &mut self.0
-    }
-    fn map_page(&mut self, phys: u32) -> PageMap {
-        if (phys as usize) < self.0.len() {
-            PageMap::Direct {
-                offset: phys as usize & !0xFFF,
-                writable: true,
-            }
-        } else {
-            PageMap::Mmio
-        }
-    }
-    fn read_slow(&mut self, _phys: u32) -> u8 {
-        0xFF
-    }
-    fn write_slow(&mut self, _phys: u32, _value: u8) {}
-    fn io_in(&mut self, _port: u16, _size: u8) -> u32 {
-        u32::MAX
-    }
-    fn io_out(&mut self, _port: u16, _size: u8, _value: u32) -> bool {
-        false
-    }
-    fn interrupt_pending(&mut self) -> bool {
-        false
-    }
-    fn acknowledge_interrupt(&mut self) -> u8 {
-        0
-    }
-}
+pub(crate) use crate::FlatRam as Ram;
 
 /// Code at 1000:0000, data in segment 0, exception handlers at 1000:0800 +
 /// 16 × vector: each stores its vector number at 0:0FF0 and halts.

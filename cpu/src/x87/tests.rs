@@ -5,42 +5,9 @@
 
 use super::softfloat::{self as sf, Ctx, DE, F80, IE, OE, PE, UE, ZE};
 use super::transcendental as tr;
-use crate::bus::{Bus, PageMap};
 use crate::cpu::{Cpu, CpuModel, SegReg};
 
-pub(crate) struct Ram(pub Vec<u8>);
-
-impl Bus for Ram {
-    fn memory(&mut self) -> &mut [u8] {
-        &mut self.0
-    }
-    fn map_page(&mut self, phys: u32) -> PageMap {
-        if (phys as usize) < self.0.len() {
-            PageMap::Direct {
-                offset: phys as usize & !0xFFF,
-                writable: true,
-            }
-        } else {
-            PageMap::Mmio
-        }
-    }
-    fn read_slow(&mut self, _phys: u32) -> u8 {
-        0xFF
-    }
-    fn write_slow(&mut self, _phys: u32, _value: u8) {}
-    fn io_in(&mut self, _port: u16, _size: u8) -> u32 {
-        u32::MAX
-    }
-    fn io_out(&mut self, _port: u16, _size: u8, _value: u32) -> bool {
-        false
-    }
-    fn interrupt_pending(&mut self) -> bool {
-        false
-    }
-    fn acknowledge_interrupt(&mut self) -> u8 {
-        0
-    }
-}
+pub(crate) use crate::FlatRam as Ram;
 
 /// Code runs at 1000:0000; data lives in segment 0 (DS = ES = SS = 0).
 pub(crate) const CODE: usize = 0x10000;
