@@ -57,6 +57,7 @@ pub use hooks::{
     CpuidResult, Events, HookCtx, HookId, Hooks, Insn, InterruptEvent, InterruptKind, MemAccess,
     MsrWrite, PortAccess, Unmapped,
 };
+pub use mmu::TlbEntry;
 pub use regs::{FpuRegs, RegError};
 pub use snapshot::CpuState;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

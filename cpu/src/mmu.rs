@@ -48,6 +48,22 @@ const EMPTY: Entry = Entry {
 
 type Set = [[Entry; TLB_SIZE]; 2];
 
+/// One cached translation, as [`Cpu::tlb_entries`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbEntry {
+    /// The linear page's first address.
+    pub linear: u32,
+    /// Offset of the page in the bus's host memory (for RAM, the physical
+    /// address).
+    pub host: usize,
+    /// Cached for CPL 3 accesses (else for CPL 0-2).
+    pub user: bool,
+    /// A write entry (else a read entry).
+    pub write: bool,
+    /// A global page (PGE): kept across CR3 loads.
+    pub global: bool,
+}
+
 pub(crate) struct Tlb {
     read: Box<Set>,
     write: Box<Set>,
@@ -98,6 +114,27 @@ impl Tlb {
         }
     }
 
+    /// Every cached translation, for debuggers: read and write sets, each
+    /// with its supervisor and user half.
+    pub fn entries(&self) -> Vec<TlbEntry> {
+        let mut out = Vec::new();
+        for (write, set) in [(false, &self.read), (true, &self.write)] {
+            for (user, half) in set.iter().enumerate() {
+                for e in half.iter().filter(|e| e.page != INVALID) {
+                    out.push(TlbEntry {
+                        linear: e.page << 12,
+                        host: e.host,
+                        user: user == 1,
+                        write,
+                        global: e.global,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|e| (e.linear, e.user, e.write));
+        out
+    }
+
     pub fn flush_writes(&mut self) {
         for half in self.write.iter_mut() {
             half.fill(EMPTY);
@@ -145,6 +182,11 @@ struct Walk {
 }
 
 impl<B: Bus> Cpu<B> {
+    /// The software TLB's live entries (for debuggers; not on any hot path).
+    pub fn tlb_entries(&self) -> Vec<TlbEntry> {
+        self.tlb.entries()
+    }
+
     /// Reads a physical dword (page tables, descriptor tables when needed).
     pub(crate) fn phys_read32(&mut self, bus: &mut B, addr: u32) -> u32 {
         let mut v = 0;

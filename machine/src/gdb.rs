@@ -43,7 +43,8 @@
 //!   idle with nothing to wake it) gdb sees the process exit; a triple fault
 //!   is reported as termination by SIGSEGV.
 //! - `monitor help` lists the extra commands (segment caches, control
-//!   registers, physical memory, address translation, disassembly).
+//!   registers, decoded GDT/LDT/IDT entries, the TLB, physical memory,
+//!   address translation, disassembly).
 //!
 //! The stub survives malformed input: packets with a bad checksum are
 //! refused with `-`, stray bytes are dropped, a command gdbstub cannot parse
@@ -55,6 +56,7 @@ use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 
+use crate::Table;
 use gdbstub::common::Signal;
 use gdbstub::conn::{Connection, ConnectionExt};
 use gdbstub::stub::run_blocking::{self, BlockingEventLoop, Event, WaitForStopReasonError};
@@ -1128,6 +1130,10 @@ const MONITOR_HELP: &str = "oxbox monitor commands:
   disas [ADDR [N]]      disassemble N instructions (default 10) at linear ADDR
                         (default CS:EIP) in the current code size
   icount                retired instructions and virtual time
+  gdt [FIRST [N]]       decoded GDT entries (default all, at most 256)
+  ldt [FIRST [N]]       decoded LDT entries
+  idt [FIRST [N]]       decoded IDT entries (the vector table in real mode)
+  tlb                   the software TLB's cached translations
 Numbers are hex (with or without 0x).";
 
 fn parse_hex(s: &str) -> Option<u32> {
@@ -1244,6 +1250,48 @@ impl MonitorCmd for GdbTarget<'_> {
                     s.push_str("(unmapped)");
                 }
                 outputln!(out, "{}", s.trim_end());
+            }
+            verb @ ("gdt" | "ldt" | "idt") => {
+                let table = match verb {
+                    "gdt" => Table::Gdt,
+                    "ldt" => Table::Ldt,
+                    _ => Table::Idt,
+                };
+                let first = nums.first().copied().unwrap_or(0);
+                let count = nums.get(1).copied().unwrap_or(256).min(256);
+                match self.machine.descriptor_table(table, first, count) {
+                    Ok(entries) if entries.is_empty() => outputln!(out, "({verb} is empty)"),
+                    Ok(entries) => {
+                        let mut s = String::new();
+                        for e in entries {
+                            let sel = if table == Table::Idt {
+                                format!("{:02x}", e.index)
+                            } else {
+                                format!("{:04x}", e.index << 3 | (table == Table::Ldt) as u32 * 4)
+                            };
+                            let _ = writeln!(s, "{verb}[{sel}] {:016x}  {}", e.raw, e.descriptor);
+                        }
+                        outputln!(out, "{}", s.trim_end());
+                    }
+                    Err(e) => outputln!(out, "{e}"),
+                }
+            }
+            "tlb" => {
+                let entries = self.machine.cpu().tlb_entries();
+                let mut s = String::new();
+                for e in &entries {
+                    let _ = writeln!(
+                        s,
+                        "{:08x} -> host {:08x} {} {}{}",
+                        e.linear,
+                        e.host,
+                        if e.user { "user" } else { "supervisor" },
+                        if e.write { "write" } else { "read" },
+                        if e.global { " global" } else { "" }
+                    );
+                }
+                let _ = write!(s, "{} entries", entries.len());
+                outputln!(out, "{s}");
             }
             "icount" => {
                 outputln!(

@@ -535,3 +535,64 @@ fn real_gdb_shows_the_x87_and_sse_registers() {
     let (outcome, _) = server.join().expect("stub thread");
     assert_eq!(outcome, GdbOutcome::Killed);
 }
+
+/// Sends `monitor TEXT` and returns the console output it printed.
+fn monitor(c: &mut Rsp, text: &str) -> String {
+    let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut r = c.cmd(&format!("qRcmd,{hex}"));
+    let mut out = Vec::new();
+    while r != "OK" {
+        let hex = r
+            .strip_prefix('O')
+            .unwrap_or_else(|| panic!("console output, not {r}"));
+        out.extend(
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()),
+        );
+        r = c.recv();
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn monitor_shows_descriptor_tables_and_the_tlb() {
+    let (port, server) = start_with(PAGING_PROGRAM, |m| {
+        m.write_physical(0x2000, &0x3003u32.to_le_bytes());
+        for i in 0..1024u32 {
+            m.write_physical(0x3000 + 4 * i, &((i << 12) | 3).to_le_bytes());
+        }
+        // A GDT at 5000h: null, flat code, flat data.
+        m.write_physical(0x5008, &0x00CF_9A00_0000_FFFFu64.to_le_bytes());
+        m.write_physical(0x5010, &0x00CF_9300_0000_FFFFu64.to_le_bytes());
+        m.cpu_mut().set_gdtr(0x5000, 0x17);
+        // Real-mode vector 8 -> F000:FEA5.
+        m.write_physical(0x20, &[0xA5, 0xFE, 0x00, 0xF0]);
+    });
+    let mut c = Rsp::connect(port);
+    // Before paging: the IDT is the real-mode vector table.
+    assert_eq!(
+        monitor(&mut c, "idt 8 1"),
+        "idt[08] 00000000f000fea5  f000:fea5\n"
+    );
+    assert_eq!(
+        monitor(&mut c, "gdt"),
+        "gdt[0000] 0000000000000000  null\n\
+         gdt[0008] 00cf9a000000ffff  code32 base 00000000 limit ffffffff dpl 0 P r\n\
+         gdt[0010] 00cf93000000ffff  data32 base 00000000 limit ffffffff dpl 0 P w accessed\n"
+    );
+    assert_eq!(monitor(&mut c, "ldt"), "(ldt is empty)\n");
+    c.send("c");
+    std::thread::sleep(Duration::from_millis(100));
+    c.raw(&[0x03]);
+    let stop = c.recv();
+    assert!(stop.starts_with("S02") || stop.starts_with("T02"), "{stop}");
+    // Paging is on and the spinning code's page (0000:1000) is cached for
+    // supervisor reads (real mode runs at CPL 0).
+    let tlb = monitor(&mut c, "tlb");
+    assert!(
+        tlb.contains("00001000 -> host 00001000 supervisor read"),
+        "{tlb}"
+    );
+    c.send("k");
+    let (outcome, _) = server.join().expect("stub thread");
+    assert_eq!(outcome, GdbOutcome::Killed);
+}
