@@ -476,3 +476,114 @@ fn cli_hlt_stops_at_once_with_a_message() {
         "oxbox: CPU halted with interrupts disabled at f000:00000002"
     );
 }
+
+// ---- The window: SIGTERM and the quit shortcut end it cleanly ----------------
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+struct KillOnDrop(std::process::Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the writer ROM in a window under Xvfb until it has written, then
+/// ends it with `end` ("TERM" or the Ctrl+Alt+Q shortcut); returns the exit
+/// status and stderr. `None` (skipped, said loudly) without Xvfb/xdotool.
+fn window_writer(name: &str, end: &str) -> Option<(Option<i32>, String, PathBuf)> {
+    if !have("Xvfb") || !have("xdotool") {
+        eprintln!("SKIPPED: needs Xvfb and xdotool");
+        return None;
+    }
+    let (rom, img) = disk_setup(name);
+    let display = format!(":{}", 200 + (std::process::id() + end.len() as u32) % 100);
+    let _xvfb = KillOnDrop(
+        Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "800x600x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut child = Command::new(BIN)
+        .args(["--rom".into(), rom.display().to_string()])
+        .args(["--hda".into(), img.display().to_string()])
+        .env("DISPLAY", &display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("oxbox starts");
+    let mut b = [0u8; 1];
+    child.stdout.as_mut().unwrap().read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"W");
+    if end == "TERM" {
+        signal(&child, "-TERM");
+    } else {
+        let xdo = |args: &[&str]| {
+            Command::new("xdotool")
+                .args(args)
+                .env("DISPLAY", &display)
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default()
+        };
+        let mut window = String::new();
+        for _ in 0..100 {
+            window = xdo(&["search", "--name", "^oxbox - "]);
+            if !window.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let window = window.lines().next().unwrap_or_default().to_string();
+        xdo(&["keydown", "--window", &window, "ctrl", "alt", "q"]);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        xdo(&["keyup", "--window", &window, "q", "alt", "ctrl"]);
+    }
+    let o = child.wait_with_output().unwrap();
+    Some((
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        img,
+    ))
+}
+
+#[test]
+fn sigterm_ends_the_window_and_flushes() {
+    let Some((code, e, img)) = window_writer("win-term", "TERM") else {
+        return;
+    };
+    assert_eq!(code, Some(128 + 15), "{e}");
+    assert!(
+        e.contains("oxbox: stopped by SIGTERM; disk images flushed"),
+        "{e}"
+    );
+    assert_eq!(&std::fs::read(&img).unwrap()[..512], &sector()[..]);
+}
+
+#[test]
+fn closing_the_window_keeps_the_guest_writes() {
+    let Some((code, e, img)) = window_writer("win-quit", "Q") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{e}");
+    assert_eq!(&std::fs::read(&img).unwrap()[..512], &sector()[..]);
+}
