@@ -26,6 +26,24 @@ pub const FLAGS_COMPARED: u16 = 0x0FD5;
 /// CPU gives the machine back every 4096 iterations.)
 const MAX_286_STEPS: u64 = 32;
 
+/// Runs one 8086 instruction; a chunked REP string instruction (IP left
+/// on it after 4096 iterations) is run again to its end: 16 more chunks
+/// cover CX = FFFFh.
+fn run_8086(cpu: &mut Cpu<TestBus>, bus: &mut TestBus) -> Exit {
+    let cs = cpu.segment(SegReg::Cs).selector;
+    let ip = cpu.eip();
+    let rep = is_rep_string(&bus.ram, ((cs as usize) << 4) + ip as usize);
+    let mut exit = cpu.run(bus, 1);
+    for _ in 0..16 {
+        let again = cpu.segment(SegReg::Cs).selector == cs && cpu.eip() == ip;
+        if !(rep && again && exit == Exit::Budget) {
+            break;
+        }
+        exit = cpu.run(bus, 1);
+    }
+    exit
+}
+
 /// Whether the 8086 instruction at `lin` is a REP-prefixed string
 /// instruction (which resumes itself in chunks, IP staying on it).
 fn is_rep_string(ram: &[u8], lin: usize) -> bool {
@@ -551,22 +569,7 @@ impl Runner {
         cpu.flush_code_cache();
         bus.ivt_reads.clear();
         let problem = match set {
-            Set::I8086 => match {
-                let cs = cpu.segment(SegReg::Cs).selector;
-                let ip = cpu.eip();
-                let lin = ((cs as usize) << 4) + ip as usize;
-                let rep = is_rep_string(&bus.ram, lin);
-                let mut exit = cpu.run(bus, 1);
-                // Run a chunked REP to its end: 16 chunks cover CX = FFFFh.
-                for _ in 0..16 {
-                    let again = cpu.segment(SegReg::Cs).selector == cs && cpu.eip() == ip;
-                    if !(rep && again && exit == Exit::Budget) {
-                        break;
-                    }
-                    exit = cpu.run(bus, 1);
-                }
-                exit
-            } {
+            Set::I8086 => match run_8086(cpu, bus) {
                 Exit::Budget | Exit::Halted | Exit::Attention => None,
                 Exit::TripleFault => Some("triple fault".to_string()),
                 Exit::Debug => Some("unexpected debugger stop".to_string()),
