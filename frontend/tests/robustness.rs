@@ -211,6 +211,30 @@ fn memory_beyond_what_the_host_allows() {
     );
 }
 
+/// A file the user may not read (mode 000, read as user 65534 when the
+/// tests run as root): the permission error and what to do.
+#[test]
+fn unreadable_file_names_the_permission_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = files().dir.join("perm");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&files().dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let p = dir.join("secret.rom");
+    std::fs::write(&p, rom(&[0xFA, 0xF4])).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_unprivileged(&["--headless".into(), "--rom".into(), p.display().to_string()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(
+        e.trim_end(),
+        format!(
+            "oxbox: cannot open {}: Permission denied (os error 13); check the file's permissions",
+            p.display()
+        )
+    );
+}
+
 // ---- Data safety ----------------------------------------------------------
 
 /// A ROM that writes LBA 0 of the primary master with ATA PIO (256 words
