@@ -658,7 +658,7 @@ pub fn load_files(data: &[u8], dir: &Path) -> Option<Stop> {
         // Usually the kind the size suits (as the front end guesses it).
         let kind = if src.chance(4) {
             kinds[src.below(3) as usize]
-        } else if len % 2048 == 0 && len > 0 && src.chance(3) {
+        } else if len.is_multiple_of(2048) && len > 0 && src.chance(3) {
             MediaKind::CdRom
         } else {
             crate::disk::guess_kind(&path, len)
