@@ -611,3 +611,49 @@ fn closing_the_window_keeps_the_guest_writes() {
     assert_eq!(code, Some(0), "{e}");
     assert_eq!(&std::fs::read(&img).unwrap()[..512], &sector()[..]);
 }
+
+// ---- Containment: the GDB stub listens on loopback only ---------------------
+
+#[test]
+fn gdb_stub_listens_on_loopback_only() {
+    use std::io::BufRead;
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args([
+                "--rom".into(),
+                files().p("hlt.rom"),
+                "--gdb".into(),
+                "0".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("oxbox starts"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("oxbox: waiting for gdb on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap();
+    // The host's address on its default route (no packet is sent): the
+    // stub must not answer there.
+    let outside = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|()| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip());
+    match outside {
+        Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => {
+            let r = std::net::TcpStream::connect_timeout(
+                &std::net::SocketAddr::new(ip, port),
+                std::time::Duration::from_secs(2),
+            );
+            assert!(r.is_err(), "the stub answered on {ip}:{port}");
+        }
+        _ => eprintln!("no non-loopback address here; checked the bind address only"),
+    }
+}
