@@ -31,9 +31,10 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         },
         None => run_machine(&mut machine, args),
     };
-    let code = report(&machine, stop, elapsed, args.stats);
-    // Writes went to the files as the guest made them; make them durable.
+    // Writes went to the files as the guest made them; make them durable
+    // before saying the run is over.
     machine.flush_disks()?;
+    let code = report(&machine, stop, elapsed, args.stats);
     if let Some(path) = &args.screenshot {
         let mut frame = oxbox_machine::devices::vga::Frame::new();
         machine.render(&mut frame);
