@@ -49,6 +49,17 @@ fn bzimage(version: u16, setup: u8, len: usize) -> Vec<u8> {
 fn files() -> &'static Files {
     static F: OnceLock<Files> = OnceLock::new();
     F.get_or_init(|| {
+        // Earlier runs' fixtures (their process is gone) are removed first.
+        if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("oxbox-robust-") {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
         let dir = std::env::temp_dir().join(format!("oxbox-robust-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("adir")).unwrap();
         let w = |n: &str, b: &[u8]| std::fs::write(dir.join(n), b).unwrap();
