@@ -23,7 +23,8 @@ pub const EXIT_TRIPLE_FAULT: u8 = 126;
         With no ROM given it runs its built-in CPU test-ROM suite and prints the results.",
     after_help = "Exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it writes v to the \
         debug-exit port; 0 when the CPU halts with interrupts off; 2 for a host-side error; \
-        124 on --timeout; 125 on --max-instructions; 126 on a triple fault."
+        124 on --timeout; 125 on --max-instructions; 126 on a triple fault; 130/143 when stopped by \
+        SIGINT/SIGTERM (disk images are flushed first)."
 )]
 pub struct Args {
     /// Disk image to boot: a floppy, hard disk or CD-ROM image, guessed from

@@ -48,6 +48,9 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         },
         None => run_machine(&mut machine, args),
     };
+    // Writes went to the files as the guest made them; make them durable
+    // before saying the run is over.
+    machine.flush_disks()?;
     let code = report(&machine, stop, elapsed, args.stats);
     if let (Some(id), Some(path)) = (trace, &args.trace) {
         let done = machine
@@ -57,8 +60,6 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
             return Err(format!("cannot write trace {}: {e}", path.display()).into());
         }
     }
-    // Writes went to the files as the guest made them; make them durable.
-    machine.flush_disks()?;
     if let Some(path) = &args.save_snapshot {
         let file = std::fs::File::create(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

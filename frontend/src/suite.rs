@@ -57,5 +57,9 @@ pub fn run(args: &Args) -> Result<u8, Box<dyn std::error::Error>> {
         println!("  {b}");
     }
     println!("{pass} passed, {fail} failed");
+    if let Some(sig) = crate::signals::received() {
+        eprintln!("oxbox: stopped by {}", crate::signals::name(sig));
+        return Ok((128 + sig) as u8);
+    }
     Ok(if fail == 0 && bad.is_empty() { 0 } else { 1 })
 }

@@ -49,6 +49,17 @@ fn bzimage(version: u16, setup: u8, len: usize) -> Vec<u8> {
 fn files() -> &'static Files {
     static F: OnceLock<Files> = OnceLock::new();
     F.get_or_init(|| {
+        // Earlier runs' fixtures (their process is gone) are removed first.
+        if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("oxbox-robust-") {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
         let dir = std::env::temp_dir().join(format!("oxbox-robust-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("adir")).unwrap();
         let w = |n: &str, b: &[u8]| std::fs::write(dir.join(n), b).unwrap();
@@ -208,6 +219,30 @@ fn memory_beyond_what_the_host_allows() {
     assert_eq!(
         e.trim_end(),
         "oxbox: cannot get 3000 MiB of guest RAM from the host; give less with -m"
+    );
+}
+
+/// A file the user may not read (mode 000, read as user 65534 when the
+/// tests run as root): the permission error and what to do.
+#[test]
+fn unreadable_file_names_the_permission_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = files().dir.join("perm");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&files().dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let p = dir.join("secret.rom");
+    std::fs::write(&p, rom(&[0xFA, 0xF4])).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_unprivileged(&["--headless".into(), "--rom".into(), p.display().to_string()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(
+        e.trim_end(),
+        format!(
+            "oxbox: cannot open {}: Permission denied (os error 13); check the file's permissions",
+            p.display()
+        )
     );
 }
 
@@ -475,4 +510,161 @@ fn cli_hlt_stops_at_once_with_a_message() {
         e.trim_end(),
         "oxbox: CPU halted with interrupts disabled at f000:00000002"
     );
+}
+
+// ---- The window: SIGTERM and the quit shortcut end it cleanly ----------------
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+struct KillOnDrop(std::process::Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the writer ROM in a window under Xvfb until it has written, then
+/// ends it with `end` ("TERM" or the Ctrl+Alt+Q shortcut); returns the exit
+/// status and stderr. `None` (skipped, said loudly) without Xvfb/xdotool.
+fn window_writer(name: &str, end: &str) -> Option<(Option<i32>, String, PathBuf)> {
+    if !have("Xvfb") || !have("xdotool") {
+        eprintln!("SKIPPED: needs Xvfb and xdotool");
+        return None;
+    }
+    let (rom, img) = disk_setup(name);
+    let display = format!(":{}", 200 + (std::process::id() + end.len() as u32) % 100);
+    let _xvfb = KillOnDrop(
+        Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "800x600x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut child = Command::new(BIN)
+        .args(["--rom".into(), rom.display().to_string()])
+        .args(["--hda".into(), img.display().to_string()])
+        .env("DISPLAY", &display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("oxbox starts");
+    let mut b = [0u8; 1];
+    child.stdout.as_mut().unwrap().read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"W");
+    if end == "TERM" {
+        signal(&child, "-TERM");
+    } else {
+        let xdo = |args: &[&str]| {
+            Command::new("xdotool")
+                .args(args)
+                .env("DISPLAY", &display)
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default()
+        };
+        let mut window = String::new();
+        for _ in 0..100 {
+            window = xdo(&["search", "--name", "^oxbox - "]);
+            if !window.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let window = window.lines().next().unwrap_or_default().to_string();
+        xdo(&["keydown", "--window", &window, "ctrl", "alt", "q"]);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        xdo(&["keyup", "--window", &window, "q", "alt", "ctrl"]);
+    }
+    let o = child.wait_with_output().unwrap();
+    Some((
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        img,
+    ))
+}
+
+#[test]
+fn sigterm_ends_the_window_and_flushes() {
+    let Some((code, e, img)) = window_writer("win-term", "TERM") else {
+        return;
+    };
+    assert_eq!(code, Some(128 + 15), "{e}");
+    assert!(
+        e.contains("oxbox: stopped by SIGTERM; disk images flushed"),
+        "{e}"
+    );
+    assert_eq!(&std::fs::read(&img).unwrap()[..512], &sector()[..]);
+}
+
+#[test]
+fn closing_the_window_keeps_the_guest_writes() {
+    let Some((code, e, img)) = window_writer("win-quit", "Q") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{e}");
+    assert_eq!(&std::fs::read(&img).unwrap()[..512], &sector()[..]);
+}
+
+// ---- Containment: the GDB stub listens on loopback only ---------------------
+
+#[test]
+fn gdb_stub_listens_on_loopback_only() {
+    use std::io::BufRead;
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args([
+                "--rom".into(),
+                files().p("hlt.rom"),
+                "--gdb".into(),
+                "0".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("oxbox starts"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("oxbox: waiting for gdb on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap();
+    // The host's address on its default route (no packet is sent): the
+    // stub must not answer there.
+    let outside = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|()| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip());
+    match outside {
+        Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => {
+            let r = std::net::TcpStream::connect_timeout(
+                &std::net::SocketAddr::new(ip, port),
+                std::time::Duration::from_secs(2),
+            );
+            assert!(r.is_err(), "the stub answered on {ip}:{port}");
+        }
+        _ => eprintln!("no non-loopback address here; checked the bind address only"),
+    }
 }

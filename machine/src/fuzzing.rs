@@ -501,9 +501,10 @@ fn edge_size(src: &mut Source<'_>) -> u64 {
         4 => 1 << 20,
         5 => 64 << 10,
         6 => (1 << 41) + 512,
-        _ => src.below(4 << 20) as u64,
+        _ if src.chance(4) => src.below(4 << 20) as u64,
+        _ => src.below(8192) as u64 * 512,
     };
-    match src.below(4) {
+    match src.below(8) {
         0 => base.saturating_sub(1),
         1 => base + 1,
         _ => base,
@@ -630,7 +631,11 @@ pub fn load_files(data: &[u8], dir: &Path) -> Option<Stop> {
     let ram = [1u32, 2, 4, 16, 64][src.below(5) as usize] << 20;
     let mut config = match src.below(3) {
         0 => {
-            let len = edge_size(&mut src).min(crate::MAX_ROM as u64 + 1);
+            let len = if src.chance(4) {
+                edge_size(&mut src).min(crate::MAX_ROM as u64 + 1)
+            } else {
+                1 + src.below(crate::MAX_ROM as u32) as u64
+            };
             let rom = src.bytes(len as usize);
             let path = dir.join("rom.bin");
             std::fs::write(&path, &rom).ok()?;
@@ -650,7 +655,14 @@ pub fn load_files(data: &[u8], dir: &Path) -> Option<Stop> {
         let path = dir.join(format!("disk{i}.img"));
         let len = edge_size(&mut src);
         write_image(&path, len, &mut src).ok()?;
-        let kind = kinds[src.below(3) as usize];
+        // Usually the kind the size suits (as the front end guesses it).
+        let kind = if src.chance(4) {
+            kinds[src.below(3) as usize]
+        } else if len.is_multiple_of(2048) && len > 0 && src.chance(3) {
+            MediaKind::CdRom
+        } else {
+            crate::disk::guess_kind(&path, len)
+        };
         let img = DiskImage {
             path,
             kind,

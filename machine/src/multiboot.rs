@@ -262,3 +262,52 @@ pub fn load(
     cpu.set_gpr(3, INFO_ADDR);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An a.out-kludge kernel of `len` bytes loaded at 1 MiB whose bss
+    /// ends at `bss_end`.
+    fn kludge(len: u32, bss_end: u32) -> Vec<u8> {
+        let flags = FLAG_AOUT_KLUDGE;
+        let mut k = vec![0x90u8; len as usize];
+        let fields = [
+            MAGIC,
+            flags,
+            0u32.wrapping_sub(MAGIC).wrapping_sub(flags),
+            0x10_0000,
+            0x10_0000,
+            0x10_0000 + len,
+            bss_end,
+            0x10_0000,
+        ];
+        for (i, v) in fields.iter().enumerate() {
+            k[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        k
+    }
+
+    #[test]
+    fn a_huge_bss_is_an_error_not_an_allocation() {
+        let mut mem = vec![0xAAu8; 2 << 20];
+        let k = kludge(64, 0xFFFF_F000);
+        let e = load_image(&k, 0, &mut mem, Path::new("k"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("the kernel's bss (4293914560 bytes at 0x100040) does not fit in RAM"),
+            "{e}"
+        );
+        // A bss that fits is zeroed in place.
+        let k = kludge(64, 0x10_0100);
+        assert_eq!(
+            load_image(&k, 0, &mut mem, Path::new("k")).ok(),
+            Some((0x10_0000, 0x10_0100))
+        );
+        assert_eq!(mem[0x10_0000], 0x02, "the image is loaded");
+        assert!(mem[0x10_0040..0x10_0100].iter().all(|&b| b == 0));
+        assert_eq!(mem[0x10_0100], 0xAA);
+    }
+}

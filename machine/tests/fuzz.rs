@@ -147,8 +147,10 @@ fn smoke_code() {
 
 #[test]
 fn smoke_ports() {
-    let disks = FuzzDisks::create(&scratch_dir("ports")).expect("images");
+    let dir = scratch_dir("ports");
+    let disks = FuzzDisks::create(&dir).expect("images");
     let n = campaign("ports", 0, 400, SMOKE, |d| fuzzing::run_ports(d, &disks));
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(n > 0);
 }
 
@@ -171,10 +173,12 @@ fn long_code() {
 #[ignore = "long fuzz run; OXBOX_FUZZ_SECS sets the time"]
 fn long_ports() {
     let (seed, time) = long();
-    let disks = FuzzDisks::create(&scratch_dir("ports-long")).expect("images");
+    let dir = scratch_dir("ports-long");
+    let disks = FuzzDisks::create(&dir).expect("images");
     campaign("ports", seed, u64::MAX, time, |d| {
         fuzzing::run_ports(d, &disks)
     });
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
