@@ -152,6 +152,7 @@ impl<B: Bus> Cpu<B> {
     /// breakpoints before (unless RF), data breakpoints and the single-step
     /// trap after, RF cleared once it has done its job.
     fn step_debug(&mut self, bus: &mut B, op: &Op<B>, trap: bool) {
+        self.stats.slow_steps += 1;
         let start = self.eip;
         if self.api_debug {
             if let Some(stop) = self.breakpoint_at(start) {
@@ -253,6 +254,7 @@ impl<B: Bus> Cpu<B> {
                 }
             }
         }
+        self.stats.jump_cache_misses += 1;
         if let Some(host) = self.code_host(bus, lin)? {
             if let Some(b) = self.cache.lookup(host, mode) {
                 if b.bytes as usize <= room {
@@ -263,6 +265,7 @@ impl<B: Bus> Cpu<B> {
             let page_end = (host & !0xFFF) + 0x1000;
             let end = page_end.min(host.saturating_add(room));
             let mut ops = Vec::with_capacity(16);
+            self.stats.blocks_decoded += 1;
             let used = {
                 let bytes = &bus.memory()[host..end];
                 decode::decode_block(bytes, self.eip, self.code32(), MAX_BLOCK_OPS, &mut ops)
@@ -301,6 +304,7 @@ impl<B: Bus> Cpu<B> {
             }
         }
         let mut ops = Vec::with_capacity(1);
+        self.stats.blocks_decoded += 1;
         let used = decode::decode_block(&buf[..got], self.eip, self.code32(), 1, &mut ops);
         if ops.is_empty() {
             // The bytes ran out before the instruction did.

@@ -30,6 +30,7 @@ mod shift;
 mod simd;
 mod snapshot;
 mod stack;
+mod stats;
 mod string;
 mod system;
 mod task;
@@ -45,4 +46,5 @@ pub use flags::{
     FLAG_RF, FLAG_SF, FLAG_TF, FLAG_VM, FLAG_ZF,
 };
 pub use snapshot::CpuState;
+pub use stats::WorkStats;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};
