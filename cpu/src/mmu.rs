@@ -146,6 +146,16 @@ struct Walk {
 impl<B: Bus> Cpu<B> {
     /// Reads a physical dword (page tables, descriptor tables when needed).
     pub(crate) fn phys_read32(&mut self, bus: &mut B, addr: u32) -> u32 {
+        // Page-table entries are aligned dwords: one page lookup, one load.
+        // (An aligned dword never straddles a page or the A20 bit.)
+        if addr & 3 == 0 {
+            let a = addr & self.a20_mask;
+            if let PageMap::Direct { offset, .. } = bus.map_page(a) {
+                if offset + 0x1000 <= bus.memory().len() {
+                    return load::<32>(bus.memory(), offset + (a & 0xFFF) as usize);
+                }
+            }
+        }
         let mut v = 0;
         for i in 0..4 {
             v |= (self.phys_read8(bus, addr.wrapping_add(i)) as u32) << (8 * i);
