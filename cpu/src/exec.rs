@@ -123,12 +123,13 @@ impl<B: Bus> Cpu<B> {
                 || self.eflags & FLAG_RF != 0;
             if !slow {
                 self.stop_block = false;
+                // IP wraps at 64 KiB in 16-bit code. CS (and so its size)
+                // only changes through ops that end a block, so the mask
+                // holds for the whole block.
+                let ip_mask = if self.code32() { u32::MAX } else { 0xFFFF };
                 for op in &block.ops[..block.ops.len().min(left)] {
                     let start = self.eip;
-                    self.eip = start.wrapping_add(op.len as u32);
-                    if !self.code32() {
-                        self.eip &= 0xFFFF;
-                    }
+                    self.eip = start.wrapping_add(op.len as u32) & ip_mask;
                     self.icount += 1;
                     if let Err(f) = (op.exec)(self, bus, op) {
                         self.deliver_fault(bus, f, start);
