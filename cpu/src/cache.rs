@@ -31,6 +31,8 @@ pub(crate) struct CodeCache<B: Bus> {
     /// Bumped whenever blocks are dropped, so the jump cache knows its
     /// entries are stale.
     pub gen: u64,
+    /// How many writes dropped cached code (a work counter).
+    pub invalidations: u64,
     pages: Vec<Option<Box<PageCode<B>>>>,
     /// Pages currently holding a `PageCode`, so a full flush is cheap.
     live: Vec<usize>,
@@ -40,6 +42,7 @@ impl<B: Bus> CodeCache<B> {
     pub fn new() -> Self {
         CodeCache {
             gen: 0,
+            invalidations: 0,
             pages: Vec::new(),
             live: Vec::new(),
         }
@@ -119,6 +122,7 @@ impl<B: Bus> CodeCache<B> {
             }
         }
         if dropped {
+            self.invalidations += 1;
             self.gen = self.gen.wrapping_add(1);
             let pages = &self.pages;
             self.live.retain(|&p| matches!(pages.get(p), Some(Some(_))));

@@ -158,6 +158,8 @@ pub struct Cpu<B: Bus> {
     pub(crate) fpu: crate::x87::Fpu,
     /// Linear address to block, in front of the TLB and the code cache.
     pub(crate) jump_cache: Box<[crate::exec::JumpEntry<B>]>,
+    /// Work counters (see `stats`).
+    pub(crate) stats: crate::stats::WorkStats,
 }
 
 impl<B: Bus> Cpu<B> {
@@ -222,6 +224,7 @@ impl<B: Bus> Cpu<B> {
             jump_cache: (0..crate::exec::JUMP_CACHE_SIZE)
                 .map(|_| crate::exec::JumpEntry::empty())
                 .collect(),
+            stats: crate::stats::WorkStats::default(),
         };
         cpu.reset();
         cpu
@@ -472,6 +475,14 @@ impl<B: Bus> Cpu<B> {
 
     pub fn cr0(&self) -> u32 {
         self.cr0
+    }
+
+    /// The work counters since the CPU was created (not part of snapshots).
+    pub fn work_stats(&self) -> crate::stats::WorkStats {
+        crate::stats::WorkStats {
+            code_invalidations: self.cache.invalidations,
+            ..self.stats
+        }
     }
 
     /// Retired instructions since the CPU was created.

@@ -125,12 +125,13 @@ impl<B: Bus> Cpu<B> {
                 || self.eflags & FLAG_RF != 0;
             if !slow {
                 self.stop_block = false;
+                // IP wraps at 64 KiB in 16-bit code. CS (and so its size)
+                // only changes through ops that end a block, so the mask
+                // holds for the whole block.
+                let ip_mask = if self.code32() { u32::MAX } else { 0xFFFF };
                 for op in &block.ops[..block.ops.len().min(left)] {
                     let start = self.eip;
-                    self.eip = start.wrapping_add(op.len as u32);
-                    if !self.code32() {
-                        self.eip &= 0xFFFF;
-                    }
+                    self.eip = start.wrapping_add(op.len as u32) & ip_mask;
                     self.icount += 1;
                     if let Err(f) = (op.exec)(self, bus, op) {
                         self.deliver_fault(bus, f, start);
@@ -154,6 +155,7 @@ impl<B: Bus> Cpu<B> {
     /// breakpoints before (unless RF), data breakpoints and the single-step
     /// trap after, RF cleared once it has done its job.
     fn step_debug(&mut self, bus: &mut B, op: &Op<B>, trap: bool) {
+        self.stats.slow_steps += 1;
         let start = self.eip;
         if self.api_debug {
             if let Some(stop) = self.breakpoint_at(start) {
@@ -261,6 +263,7 @@ impl<B: Bus> Cpu<B> {
                 }
             }
         }
+        self.stats.jump_cache_misses += 1;
         if let Some(host) = self.code_host(bus, lin)? {
             if let Some(b) = self.cache.lookup(host, mode) {
                 if b.bytes as usize <= room {
@@ -271,6 +274,7 @@ impl<B: Bus> Cpu<B> {
             let page_end = (host & !0xFFF) + 0x1000;
             let end = page_end.min(host.saturating_add(room));
             let mut ops = Vec::with_capacity(16);
+            self.stats.blocks_decoded += 1;
             let used = {
                 let bytes = &bus.memory()[host..end];
                 decode::decode_block(bytes, self.eip, self.code32(), MAX_BLOCK_OPS, &mut ops)
@@ -309,6 +313,7 @@ impl<B: Bus> Cpu<B> {
             }
         }
         let mut ops = Vec::with_capacity(1);
+        self.stats.blocks_decoded += 1;
         let used = decode::decode_block(&buf[..got], self.eip, self.code32(), 1, &mut ops);
         if ops.is_empty() {
             // The bytes ran out before the instruction did.

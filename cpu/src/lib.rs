@@ -38,6 +38,7 @@ mod shift;
 mod simd;
 mod snapshot;
 mod stack;
+mod stats;
 mod string;
 mod system;
 mod task;
@@ -60,4 +61,5 @@ pub use hooks::{
 pub use mmu::TlbEntry;
 pub use regs::{FpuRegs, RegError};
 pub use snapshot::CpuState;
+pub use stats::WorkStats;
 pub use watch::{Access, Breakpoint, CpuMode, DebugStop, Watch};

@@ -148,7 +148,7 @@ fn slot(lin: u32) -> usize {
 }
 
 #[inline(always)]
-fn load<const W: u32>(m: &[u8], h: usize) -> u32 {
+pub(crate) fn load<const W: u32>(m: &[u8], h: usize) -> u32 {
     match W {
         8 => m[h] as u32,
         16 => u16::from_le_bytes([m[h], m[h + 1]]) as u32,
@@ -157,7 +157,7 @@ fn load<const W: u32>(m: &[u8], h: usize) -> u32 {
 }
 
 #[inline(always)]
-fn store<const W: u32>(m: &mut [u8], h: usize, v: u32) {
+pub(crate) fn store<const W: u32>(m: &mut [u8], h: usize, v: u32) {
     match W {
         8 => m[h] = v as u8,
         16 => m[h..h + 2].copy_from_slice(&(v as u16).to_le_bytes()),
@@ -189,6 +189,16 @@ impl<B: Bus> Cpu<B> {
 
     /// Reads a physical dword (page tables, descriptor tables when needed).
     pub(crate) fn phys_read32(&mut self, bus: &mut B, addr: u32) -> u32 {
+        // Page-table entries are aligned dwords: one page lookup, one load.
+        // (An aligned dword never straddles a page or the A20 bit.)
+        if addr & 3 == 0 {
+            let a = addr & self.a20_mask;
+            if let PageMap::Direct { offset, .. } = bus.map_page(a) {
+                if offset + 0x1000 <= bus.memory().len() {
+                    return load::<32>(bus.memory(), offset + (a & 0xFFF) as usize);
+                }
+            }
+        }
         let mut v = 0;
         for i in 0..4 {
             v |= (self.phys_read8(bus, addr.wrapping_add(i)) as u32) << (8 * i);
@@ -233,6 +243,7 @@ impl<B: Bus> Cpu<B> {
     /// Linear to physical, with paging checks for an access at privilege
     /// `user`. Sets accessed and dirty bits as the hardware does.
     fn walk(&mut self, bus: &mut B, lin: u32, access: Access, user: bool) -> Result<Walk> {
+        self.stats.page_walks += 1;
         if self.cr0 & CR0_PG == 0 {
             return Ok(Walk {
                 phys: lin & self.a20_mask,
@@ -343,6 +354,21 @@ impl<B: Bus> Cpu<B> {
         let b = self.read_lin_as::<8>(bus, lin, self.user);
         self.hooks.fetching = false;
         Ok(b? as u8)
+    }
+
+    /// The host offset of `lin` if the TLB already maps its page for this
+    /// kind of access at the current privilege. A write entry exists only
+    /// for pages that hold no cached code and may be written without any
+    /// check (see `write_lin_as`), so bulk writes through it need none.
+    #[inline(always)]
+    pub(crate) fn tlb_host(&self, lin: u32, write: bool) -> Option<usize> {
+        let set = if write {
+            &self.tlb.write
+        } else {
+            &self.tlb.read
+        };
+        let e = set[self.user as usize][slot(lin)];
+        (e.page == lin >> 12).then_some(e.host + (lin & 0xFFF) as usize)
     }
 
     #[inline(always)]

@@ -224,6 +224,17 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
             0.0
         };
         eprintln!("instructions: {n} in {secs:.3} s ({mips:.1} MIPS)");
+        let w = machine.cpu().work_stats();
+        eprintln!(
+            "work: {} blocks decoded, {} jump-cache misses, {} page walks, {} slow steps, \
+             {} code invalidations, {} REP fast runs",
+            w.blocks_decoded,
+            w.jump_cache_misses,
+            w.page_walks,
+            w.slow_steps,
+            w.code_invalidations,
+            w.rep_fast_runs
+        );
     }
     code
 }
