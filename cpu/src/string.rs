@@ -58,7 +58,7 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
             break;
         }
         if REP != REP_NONE && matches!(K, MOVS | STOS | CMPS | SCAS) {
-            let n = fast_run::<B, K, W, A, REP>(cpu, bus, op, delta);
+            let n = fast_run::<B, K, W, A, REP>(cpu, bus, op, delta, chunk);
             if n != 0 {
                 bump(&mut cpu.regs[1], n.wrapping_neg(), am);
                 if (K == CMPS || K == SCAS) && cpu.regs[1] & am != 0 {
@@ -66,6 +66,15 @@ pub(crate) fn string<B: Bus, const K: u8, const W: u32, const A: u32, const REP:
                     if (REP == REP_E && !zf) || (REP == REP_NE && zf) {
                         break;
                     }
+                }
+                // Fast runs count against the chunk like single iterations.
+                chunk -= n;
+                if chunk == 0 {
+                    if cpu.regs[1] & am != 0 {
+                        cpu.restart(op);
+                        cpu.stop_block = true;
+                    }
+                    break;
                 }
                 continue;
             }
@@ -155,10 +164,13 @@ fn elems_in(off: u32, lo: u32, hi: u32, am: u32, lin: u32, step: u32, down: bool
     if off < lo || off > hi || hi - off < step - 1 || pg + step > 0x1000 {
         return 0;
     }
+    // saturating: a 4 GiB segment with byte elements has 2^32 of them.
     if down {
-        ((off - lo) / step + 1).min(pg / step + 1)
+        ((off - lo) / step).saturating_add(1).min(pg / step + 1)
     } else {
-        ((hi - off - (step - 1)) / step + 1).min((0x1000 - pg) / step)
+        ((hi - off - (step - 1)) / step)
+            .saturating_add(1)
+            .min((0x1000 - pg) / step)
     }
 }
 
@@ -166,7 +178,7 @@ fn elems_in(off: u32, lo: u32, hi: u32, am: u32, lin: u32, step: u32, down: bool
 /// each operand, both already mapped by the TLB (reads through a read entry,
 /// writes through a write entry, so the page holds no cached code and needs
 /// no watch, breakpoint or alignment check), straight on host memory.
-/// Returns the iterations done, SI/DI advanced and flags set as the
+/// At most `max` iterations (what is left of the REP chunk). Returns the iterations done, SI/DI advanced and flags set as the
 /// element-wise loop would have; 0 if it cannot run (the caller then does one
 /// iteration the slow way, which also fills the TLB). Segment limits are
 /// checked for the whole run up front, so it never faults.
@@ -176,11 +188,12 @@ fn fast_run<B: Bus, const K: u8, const W: u32, const A: u32, const REP: u8>(
     bus: &mut B,
     op: &Op<B>,
     delta: u32,
+    max: u32,
 ) -> u32 {
     let am = width_mask(A);
     let step = W / 8;
     let down = delta != step;
-    let mut n = cpu.regs[1] & am;
+    let mut n = (cpu.regs[1] & am).min(max);
     let si = cpu.regs[6] & am;
     let di = cpu.regs[7] & am;
     let mut src = 0;
