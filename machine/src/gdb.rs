@@ -1267,7 +1267,10 @@ impl MonitorCmd for GdbTarget<'_> {
                             let sel = if table == Table::Idt {
                                 format!("{:02x}", e.index)
                             } else {
-                                format!("{:04x}", e.index << 3 | (table == Table::Ldt) as u32 * 4)
+                                format!(
+                                    "{:04x}",
+                                    (e.index << 3) | ((table == Table::Ldt) as u32 * 4)
+                                )
                             };
                             let _ = writeln!(s, "{verb}[{sel}] {:016x}  {}", e.raw, e.descriptor);
                         }
