@@ -1,8 +1,11 @@
 //! The decoded-block cache, keyed by host memory offset.
 //!
 //! Each 4 KiB page that holds code gets a `PageCode`: an offset-to-block
-//! index and a bitmap of the 128-byte lines its blocks cover. A write that
-//! hits a covered line drops the whole page's blocks; writes elsewhere in
+//! index, each block's byte span, and a bitmap of the 128-byte lines its
+//! blocks cover. A write that hits a covered line is checked against the
+//! spans: if it changes bytes some block was decoded from, the whole page's
+//! blocks are dropped; data that merely shares a line with code (a BIOS
+//! stack or variable next to its code) drops nothing. Writes elsewhere in
 //! the page only cost the slow write path. Blocks are shared through `Rc`
 //! so the one running keeps living if its own page is invalidated under it.
 
@@ -25,6 +28,17 @@ struct PageCode<B: Bus> {
     /// Block number + 1 for each offset in the page where a block starts.
     index: Box<[u16; 4096]>,
     blocks: Vec<Rc<Block<B>>>,
+    /// First and last page offset of each block's bytes (same order).
+    spans: Vec<(u16, u16)>,
+}
+
+impl<B: Bus> PageCode<B> {
+    /// Whether any block was decoded from a byte in `lo..=hi`.
+    fn overlaps(&self, lo: usize, hi: usize) -> bool {
+        self.spans
+            .iter()
+            .any(|&(a, b)| (a as usize) <= hi && lo <= b as usize)
+    }
 }
 
 pub(crate) struct CodeCache<B: Bus> {
@@ -73,6 +87,7 @@ impl<B: Bus> CodeCache<B> {
                 lines: 0,
                 index: Box::new([0; 4096]),
                 blocks: Vec::new(),
+                spans: Vec::new(),
             })
         });
         if new_page {
@@ -83,12 +98,17 @@ impl<B: Bus> CodeCache<B> {
         for line in (start >> 7)..=(end >> 7) {
             page.lines |= 1 << line;
         }
+        let span = (start as u16, end as u16);
         match page.index[start] {
             0 => {
                 page.blocks.push(block);
+                page.spans.push(span);
                 page.index[start] = page.blocks.len() as u16;
             }
-            n => page.blocks[n as usize - 1] = block,
+            n => {
+                page.blocks[n as usize - 1] = block;
+                page.spans[n as usize - 1] = span;
+            }
         }
         new_page
     }
@@ -98,8 +118,8 @@ impl<B: Bus> CodeCache<B> {
         matches!(self.pages.get(host >> 12), Some(Some(_)))
     }
 
-    /// Drops the blocks of every page whose code lines overlap the range.
-    /// Returns true if anything was dropped.
+    /// Drops the blocks of every page where the range overlaps bytes some
+    /// block was decoded from. Returns true if anything was dropped.
     pub fn invalidate_range(&mut self, host: usize, len: usize) -> bool {
         if len == 0 {
             return false;
@@ -116,7 +136,7 @@ impl<B: Bus> CodeCache<B> {
             for line in (lo >> 7)..=(hi >> 7) {
                 mask |= 1 << line;
             }
-            if page.lines & mask != 0 {
+            if page.lines & mask != 0 && page.overlaps(lo, hi) {
                 self.pages[p] = None;
                 dropped = true;
             }
