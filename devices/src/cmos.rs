@@ -187,7 +187,7 @@ fn civil_from_days(days: i64) -> (i64, u8, u8) {
 }
 
 fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(month: u8, year: u32) -> u8 {

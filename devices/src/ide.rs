@@ -2488,7 +2488,7 @@ impl IdeChannel {
         if self.slots[self.sel]
             .drive
             .as_ref()
-            .map_or(true, |d| d.busy.is_some())
+            .is_none_or(|d| d.busy.is_some())
         {
             return;
         }
