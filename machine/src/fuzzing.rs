@@ -737,3 +737,54 @@ mod tests {
         );
     }
 }
+
+/// Target (d): snapshot files. A random-code machine runs a little, its
+/// snapshot is saved, the file is damaged (truncated, bytes flipped, a
+/// range overwritten, with the checksum usually fixed up so the decoder
+/// itself sees the damage) and loaded into a fresh machine of the same
+/// configuration; when the load is accepted, the guest runs on.
+pub fn load_snapshot_file(data: &[u8]) -> Option<Stop> {
+    let mut m = code_machine(data)?;
+    let mut src = Source::new(data);
+    // Skip what code_machine drew, roughly: a new stream for the damage.
+    for _ in 0..64 {
+        src.byte();
+    }
+    m.run(src.below(20_000) as u64);
+    let mut file = Vec::new();
+    m.snapshot().save(&mut file).ok()?;
+    let crc_fix = !src.chance(4);
+    // Most damage lands in the header and the state before RAM.
+    let hot = file.len().min(64 << 10) as u32;
+    match src.below(4) {
+        0 => {
+            let n = src.below(file.len() as u32) as usize;
+            file.truncate(n);
+        }
+        1 => {
+            for _ in 0..1 + src.below(8) {
+                let at = src.below(hot) as usize;
+                file[at] ^= 1 << src.below(8);
+            }
+        }
+        2 => {
+            let at = src.below(hot) as usize;
+            let len = (1 + src.below(64) as usize).min(file.len() - at);
+            src.fill(&mut file[at..at + len]);
+        }
+        _ => {
+            let at = src.below(hot) as usize;
+            let n = 1 + src.below(32) as usize;
+            let extra = src.bytes(n);
+            file.splice(at..at, extra);
+        }
+    }
+    if crc_fix && file.len() >= 4 {
+        let at = file.len() - 4;
+        let crc = crate::codec::crc32(&file[..at]);
+        file[at..].copy_from_slice(&crc.to_le_bytes());
+    }
+    let mut fresh = code_machine(data)?;
+    fresh.load_snapshot(&file[..]).ok()?;
+    Some(fresh.run(20_000))
+}

@@ -1,6 +1,6 @@
 //! Seeded-random fuzzing of the machine (issue 9): random code in every CPU
 //! mode, random port I/O to every device, random and mutated images and
-//! kernels. The targets live in `oxbox_machine::fuzzing` and are shared
+//! kernels, damaged snapshot files. The targets live in `oxbox_machine::fuzzing` and are shared
 //! with the cargo-fuzz harnesses in `fuzz/`.
 //!
 //! `cargo test` runs a short smoke run of each. The long mode runs one
@@ -160,6 +160,25 @@ fn smoke_files() {
     let n = campaign("files", 0, 400, SMOKE, |d| fuzzing::load_files(d, &dir));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(n > 0);
+}
+
+#[test]
+fn smoke_snapshots() {
+    let n = campaign("snapshots", 0, 200, SMOKE, fuzzing::load_snapshot_file);
+    assert!(n > 0);
+}
+
+#[test]
+#[ignore = "long fuzz run; OXBOX_FUZZ_SECS sets the time"]
+fn long_snapshots() {
+    let (seed, time) = long();
+    campaign(
+        "snapshots",
+        seed,
+        u64::MAX,
+        time,
+        fuzzing::load_snapshot_file,
+    );
 }
 
 #[test]
