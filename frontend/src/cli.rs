@@ -7,6 +7,9 @@ use clap::Parser;
 
 /// Exit status for a problem on the host side (bad file, bad flag).
 pub const EXIT_HOST_ERROR: u8 = 2;
+/// Exit status when the CPU halted for good (interrupts off, or nothing
+/// left that could wake it): the guest can never continue.
+pub const EXIT_HALTED: u8 = 4;
 /// Exit status when `--timeout` expired.
 pub const EXIT_TIMEOUT: u8 = 124;
 /// Exit status when `--max-instructions` was reached.
@@ -22,7 +25,8 @@ pub const EXIT_TRIPLE_FAULT: u8 = 126;
     long_about = "oxbox: an instruction-level x86 PC emulator.\n\n\
         With no ROM given it runs its built-in CPU test-ROM suite and prints the results.",
     after_help = "Exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it writes v to the \
-        debug-exit port; 0 when the CPU halts with interrupts off; 2 for a host-side error; \
+        debug-exit port; 0 when the --until text appears; 2 for a host-side error; 4 when the CPU \
+        halts for good (interrupts off, or nothing left to wake it); \
         124 on --timeout; 125 on --max-instructions; 126 on a triple fault; 130/143 when stopped by \
         SIGINT/SIGTERM (disk images are flushed first)."
 )]

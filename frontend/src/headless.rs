@@ -10,7 +10,7 @@ use std::time::Instant;
 use oxbox_machine::gdb::{self, GdbOutcome};
 use oxbox_machine::{HookId, Machine, Stop, Trace};
 
-use crate::cli::{Args, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
+use crate::cli::{Args, EXIT_HALTED, EXIT_INSTRUCTION_LIMIT, EXIT_TIMEOUT, EXIT_TRIPLE_FAULT};
 use crate::pacing::Pacer;
 use crate::suite;
 
@@ -190,7 +190,11 @@ pub fn report(machine: &Machine, end: End, secs: f64, stats: bool) -> u8 {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0
         }
-        End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle | Stop::Yield)) => {
+        End::Stop(s @ (Stop::HaltedInterruptsOff | Stop::Idle)) => {
+            eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
+            EXIT_HALTED
+        }
+        End::Stop(s @ Stop::Yield) => {
             eprintln!("oxbox: {s} at {cs:04x}:{eip:08x}");
             0
         }

@@ -96,7 +96,7 @@ fn debugcon_on_another_port_goes_to_a_file() {
     let out = std::env::temp_dir().join(format!("oxbox-cli-{}-con.txt", std::process::id()));
     let arg = format!("0x402={}", out.display());
     let o = oxbox(&["--headless", "--rom", rom.path(), "--debugcon", &arg]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("halted with interrupts disabled"),
         "{}",

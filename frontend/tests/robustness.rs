@@ -496,7 +496,7 @@ fn a_huge_rep_movs_still_ends_at_the_timeout() {
 #[test]
 fn cli_hlt_stops_at_once_with_a_message() {
     // Nothing can wake a CPU halted with interrupts off: the run ends
-    // there (status 0, as test ROMs use it) instead of waiting for --timeout.
+    // there, with its own status (4), instead of waiting for --timeout.
     let o = run(&[
         "--headless".into(),
         "--rom".into(),
@@ -505,7 +505,7 @@ fn cli_hlt_stops_at_once_with_a_message() {
         "600".into(),
     ]);
     let e = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert_eq!(o.status.code(), Some(4), "{e}");
     assert_eq!(
         e.trim_end(),
         "oxbox: CPU halted with interrupts disabled at f000:00000002"
