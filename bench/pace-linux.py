@@ -50,10 +50,11 @@ def main():
     ap.add_argument("--oxbox", default=os.path.join(ROOT, "target/release/oxbox"))
     ap.add_argument("--guests", default=os.path.join(ROOT, "../shared/guests"))
     a = ap.parse_args()
-    display = ":%d" % (150 + os.getpid() % 50)
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    # Xvfb picks a free display and prints its number once it is ready.
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1024x768x24",
+                             "-nolisten", "tcp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    display = ":" + xvfb.stdout.readline().decode().strip()
     ox = subprocess.Popen(
         [a.oxbox, "--kernel", os.path.join(a.guests, "vmlinuz-686"),
          "--initrd", os.path.join(a.guests, "initramfs.cpio.gz"),

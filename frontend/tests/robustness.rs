@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_oxbox");
 
 /// Test files, made once per run.
@@ -540,23 +542,8 @@ fn window_writer(name: &str, end: &str) -> Option<(Option<i32>, String, PathBuf)
         return None;
     }
     let (rom, img) = disk_setup(name);
-    let display = format!(":{}", 200 + (std::process::id() + end.len() as u32) % 100);
-    let _xvfb = KillOnDrop(
-        Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "800x600x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts"),
-    );
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let xvfb = common::Xvfb::start("800x600x24").expect("Xvfb starts");
+    let display = xvfb.display.clone();
     let mut child = Command::new(BIN)
         .args(["--rom".into(), rom.display().to_string()])
         .args(["--hda".into(), img.display().to_string()])

@@ -5,7 +5,9 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
 use std::time::{Duration, Instant};
 
 fn shared() -> PathBuf {
@@ -19,14 +21,6 @@ fn have(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn xdotool(display: &str, args: &[&str]) -> Option<String> {
@@ -62,23 +56,8 @@ fn freedos_in_a_window_takes_typed_commands() {
         );
         return;
     }
-    let display = format!(":{}", 90 + std::process::id() % 100);
-    let _xvfb = Kill(
-        Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1024x768x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
+    let xvfb = common::Xvfb::start("1024x768x24").expect("Xvfb starts");
+    let display = xvfb.display.clone();
     let serial =
         std::env::temp_dir().join(format!("oxbox-window-serial-{}.txt", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxbox"))
