@@ -708,36 +708,6 @@ pub fn load_files(data: &[u8], dir: &Path) -> Option<Stop> {
     Some(m.run(CODE_BUDGET))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_gives_input_then_a_stream() {
-        let mut s = Source::new(&[1, 2]);
-        assert_eq!((s.byte(), s.byte()), (1, 2));
-        let a: Vec<u8> = (0..8).map(|_| s.byte()).collect();
-        let mut t = Source::new(&[1, 2]);
-        t.fill(&mut [0; 2]);
-        let b: Vec<u8> = (0..8).map(|_| t.byte()).collect();
-        assert_eq!(a, b, "the tail stream depends only on the input");
-        assert_ne!(a, vec![0; 8]);
-    }
-
-    #[test]
-    fn descriptors_encode_base_limit_and_access() {
-        // Flat 4 GiB ring-0 code: the classic 0x00CF9B000000FFFF.
-        assert_eq!(
-            u64::from_le_bytes(descriptor(0, 0xF_FFFF, 0x9B, 0xC)),
-            0x00CF_9B00_0000_FFFF
-        );
-        assert_eq!(
-            u64::from_le_bytes(descriptor(0x1234_5678, 0x2067, 0x89, 0)),
-            0x1200_8934_5678_2067
-        );
-    }
-}
-
 /// Target (d): snapshot files. A random-code machine runs a little, its
 /// snapshot is saved, the file is damaged (truncated, bytes flipped, a
 /// range overwritten, with the checksum usually fixed up so the decoder
@@ -787,4 +757,34 @@ pub fn load_snapshot_file(data: &[u8]) -> Option<Stop> {
     let mut fresh = code_machine(data)?;
     fresh.load_snapshot(&file[..]).ok()?;
     Some(fresh.run(20_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_gives_input_then_a_stream() {
+        let mut s = Source::new(&[1, 2]);
+        assert_eq!((s.byte(), s.byte()), (1, 2));
+        let a: Vec<u8> = (0..8).map(|_| s.byte()).collect();
+        let mut t = Source::new(&[1, 2]);
+        t.fill(&mut [0; 2]);
+        let b: Vec<u8> = (0..8).map(|_| t.byte()).collect();
+        assert_eq!(a, b, "the tail stream depends only on the input");
+        assert_ne!(a, vec![0; 8]);
+    }
+
+    #[test]
+    fn descriptors_encode_base_limit_and_access() {
+        // Flat 4 GiB ring-0 code: the classic 0x00CF9B000000FFFF.
+        assert_eq!(
+            u64::from_le_bytes(descriptor(0, 0xF_FFFF, 0x9B, 0xC)),
+            0x00CF_9B00_0000_FFFF
+        );
+        assert_eq!(
+            u64::from_le_bytes(descriptor(0x1234_5678, 0x2067, 0x89, 0)),
+            0x1200_8934_5678_2067
+        );
+    }
 }
